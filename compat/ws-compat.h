@@ -1,0 +1,30 @@
+/* ws-compat.h: the few API differences between Wireshark 4.0, 4.4 and 4.6,
+ * kept here so the dissector reads the same on all of them.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef EXEC_WS_COMPAT_H
+#define EXEC_WS_COMPAT_H
+
+#include <wireshark.h>
+
+#if WIRESHARK_VERSION_MAJOR < 4
+#error "exec-dissector needs Wireshark 4.0 or newer"
+#endif
+
+#define EXEC_WS_AT_LEAST(major, minor) \
+    (WIRESHARK_VERSION_MAJOR > (major) || \
+     (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
+
+#if EXEC_WS_AT_LEAST(4, 2)
+/* Boolean preferences point at bool from 4.2 on; gboolean before. */
+typedef bool exec_pref_bool_t;
+#define exec_tvb_get_u8   tvb_get_uint8
+#define EXEC_HAS_PLUGIN_DESCRIBE 1
+#else
+typedef gboolean exec_pref_bool_t;
+#define exec_tvb_get_u8   tvb_get_guint8
+#define EXEC_HAS_PLUGIN_DESCRIBE 0
+#endif
+
+#endif /* EXEC_WS_COMPAT_H */

@@ -1,0 +1,314 @@
+/* exec-stream.c: the rexec session state machine (see exec-stream.h).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-stream.h"
+
+#include <string.h>
+
+/* Client phases: the four handshake strings in order, then the data phase. */
+enum {
+    CLIENT_STDERR_PORT = 0,
+    CLIENT_USERNAME,
+    CLIENT_PASSWORD,
+    CLIENT_COMMAND,
+    CLIENT_STDIN,
+    CLIENT_UNIDENTIFIED,    /* after a gap in the handshake */
+    CLIENT_UNKNOWN          /* start not captured, phase not yet proven */
+};
+#define HANDSHAKE_STRINGS 4
+
+enum {
+    SERVER_STATUS = 0,
+    SERVER_ERROR_TEXT,
+    SERVER_STDOUT,
+    SERVER_AFTER_ERROR,     /* the daemon closes after its error line */
+    SERVER_UNKNOWN          /* start or status byte not captured */
+};
+
+static const exec_piece_kind_t handshake_kind[HANDSHAKE_STRINGS] = {
+    EXEC_PIECE_STDERR_PORT, EXEC_PIECE_USERNAME, EXEC_PIECE_PASSWORD, EXEC_PIECE_COMMAND
+};
+
+void
+exec_session_init(exec_session_t *session, bool client_start_seen, bool server_start_seen)
+{
+    memset(session, 0, sizeof *session);
+    session->client.start_seen = client_start_seen;
+    session->server.start_seen = server_start_seen;
+    session->client.phase = client_start_seen ? CLIENT_STDERR_PORT : CLIENT_UNKNOWN;
+    session->server.phase = server_start_seen ? SERVER_STATUS : SERVER_UNKNOWN;
+}
+
+bool
+exec_session_in_data_phase(const exec_session_t *session)
+{
+    return session->client.phase == CLIENT_STDIN;
+}
+
+static exec_piece_t *
+add_piece(exec_segment_t *out, exec_piece_kind_t kind, uint32_t offset, uint32_t length)
+{
+    /* EXEC_MAX_PIECES covers the worst case; the guard keeps a logic slip
+     * from ever writing past the array. */
+    if (out->n_pieces == EXEC_MAX_PIECES)
+        return &out->pieces[EXEC_MAX_PIECES - 1];
+    exec_piece_t *piece = &out->pieces[out->n_pieces++];
+    memset(piece, 0, sizeof *piece);
+    piece->kind = kind;
+    piece->offset = offset;
+    piece->length = length;
+    return piece;
+}
+
+static void
+start_next_field(exec_flow_t *flow, uint8_t phase)
+{
+    flow->phase = phase;
+    flow->field_length = 0;
+    flow->field_after_gap = false;
+}
+
+/* The stderr port is built digit by digit, as the daemon does. */
+static void
+accumulate_port(exec_session_t *session, const uint8_t *text, uint32_t length)
+{
+    for (uint32_t i = 0; i < length; i++) {
+        if (text[i] < '0' || text[i] > '9') {
+            session->port_anomalies |= EXEC_ANOMALY_PORT_NOT_NUMERIC;
+            continue;
+        }
+        if (session->port_value <= EXEC_MAX_PORT)
+            session->port_value = session->port_value * 10 + (uint32_t)(text[i] - '0');
+    }
+    if (session->port_value > EXEC_MAX_PORT)
+        session->port_anomalies |= EXEC_ANOMALY_PORT_OUT_OF_RANGE;
+}
+
+static uint16_t
+length_anomaly(exec_session_t *session, uint8_t phase, uint32_t field_length)
+{
+    if (field_length <= EXEC_MAX_NAME_LEN || session->limit_reported)
+        return 0;
+    if (phase == CLIENT_USERNAME) {
+        session->limit_reported = true;
+        return EXEC_ANOMALY_USERNAME_TOO_LONG;
+    }
+    if (phase == CLIENT_PASSWORD) {
+        session->limit_reported = true;
+        return EXEC_ANOMALY_PASSWORD_TOO_LONG;
+    }
+    return 0;
+}
+
+/* A string field (NUL- or newline-terminated) from data[pos]: returns the
+ * position after what was consumed, or `length` plus the deferral. */
+typedef struct {
+    uint32_t end;       /* position after the piece */
+    bool     deferred;  /* nothing consumed: wait for more bytes */
+    bool     complete;  /* the terminator was found */
+} string_step_t;
+
+static string_step_t
+take_string(exec_flow_t *flow, exec_segment_t *out, exec_piece_kind_t kind,
+            const uint8_t *data, uint32_t pos, uint32_t length, uint8_t terminator,
+            bool may_defer, exec_piece_t **piece_out)
+{
+    string_step_t step = { length, false, false };
+    const uint8_t *hit = memchr(data + pos, terminator, length - pos);
+    bool begins = flow->field_length == 0 && !flow->field_after_gap;
+    uint32_t end = hit ? (uint32_t)(hit - data) + 1 : length;
+
+    *piece_out = NULL;
+    if (!hit && begins && may_defer && length - pos < EXEC_MAX_REASSEMBLY) {
+        step.end = pos;
+        step.deferred = true;
+        return step;
+    }
+    exec_piece_t *piece = add_piece(out, kind, pos, end - pos);
+    piece->flags = (uint8_t)((begins ? EXEC_PIECE_BEGINS : 0) |
+                             (hit ? EXEC_PIECE_ENDS : 0) |
+                             (flow->field_after_gap ? EXEC_PIECE_AFTER_GAP : 0));
+    if (!hit && begins)
+        piece->anomalies |= may_defer ? EXEC_ANOMALY_FIELD_OVERSIZED : 0;
+    flow->field_length += (end - pos) - (hit ? 1 : 0);
+    step.end = end;
+    step.complete = hit != NULL;
+    *piece_out = piece;
+    return step;
+}
+
+static void
+feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
+            uint32_t length, bool may_defer, exec_segment_t *out)
+{
+    exec_flow_t *flow = &session->client;
+
+    while (pos < length) {
+        uint8_t phase = flow->phase;
+
+        if (phase == CLIENT_UNKNOWN && session->status_seen)
+            start_next_field(flow, phase = CLIENT_STDIN);
+        if (phase == CLIENT_STDIN || phase == CLIENT_UNKNOWN) {
+            exec_piece_t *piece = add_piece(out, phase == CLIENT_STDIN ?
+                    EXEC_PIECE_STDIN : EXEC_PIECE_UNKNOWN_PHASE_DATA, pos, length - pos);
+            piece->flags = flow->field_length == 0 ? EXEC_PIECE_BEGINS : 0;
+            flow->field_length += length - pos;
+            return;
+        }
+
+        exec_piece_kind_t kind = phase == CLIENT_UNIDENTIFIED ?
+                EXEC_PIECE_UNIDENTIFIED_STRING : handshake_kind[phase];
+        exec_piece_t *piece;
+        string_step_t step = take_string(flow, out, kind, data, pos, length, '\0',
+                                         may_defer, &piece);
+        if (step.deferred) {
+            out->consumed = pos;
+            return;
+        }
+        if (phase == CLIENT_STDERR_PORT) {
+            accumulate_port(session, data + pos,
+                            step.end - pos - (step.complete ? 1 : 0));
+            if (step.complete) {
+                piece->value = session->port_value > EXEC_MAX_PORT ? 0 : session->port_value;
+                piece->anomalies |= session->port_anomalies;
+            }
+        }
+        piece->anomalies |= length_anomaly(session, phase, flow->field_length);
+        pos = step.end;
+        if (!step.complete)
+            return;
+        session->limit_reported = false;
+        if (phase == CLIENT_UNIDENTIFIED) {
+            /* Past the last string the handshake can still hold, it is stdin. */
+            if (--session->unidentified_left == 0)
+                start_next_field(flow, CLIENT_STDIN);
+            else
+                start_next_field(flow, CLIENT_UNIDENTIFIED);
+        } else {
+            start_next_field(flow, (uint8_t)(phase + 1));
+        }
+    }
+}
+
+static void
+feed_server(exec_session_t *session, const uint8_t *data, uint32_t pos,
+            uint32_t length, bool may_defer, exec_segment_t *out)
+{
+    exec_flow_t *flow = &session->server;
+
+    while (pos < length) {
+        exec_piece_t *piece;
+
+        switch (flow->phase) {
+        case SERVER_STATUS:
+            piece = add_piece(out, EXEC_PIECE_STATUS, pos, 1);
+            piece->flags = EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS;
+            piece->value = data[pos];
+            session->status = data[pos];
+            session->status_seen = true;
+            if (data[pos] > 1)
+                piece->anomalies |= EXEC_ANOMALY_STATUS_UNKNOWN;
+            start_next_field(flow, data[pos] == 0 ? SERVER_STDOUT :
+                             data[pos] == 1 ? SERVER_ERROR_TEXT : SERVER_AFTER_ERROR);
+            pos++;
+            break;
+        case SERVER_ERROR_TEXT: {
+            string_step_t step = take_string(flow, out, EXEC_PIECE_ERROR_MESSAGE, data, pos,
+                                             length, '\n', may_defer, &piece);
+            if (step.deferred) {
+                out->consumed = pos;
+                return;
+            }
+            pos = step.end;
+            if (step.complete)
+                start_next_field(flow, SERVER_AFTER_ERROR);
+            break;
+        }
+        default: {
+            static const exec_piece_kind_t data_kind[] = {
+                [SERVER_STDOUT] = EXEC_PIECE_STDOUT,
+                [SERVER_AFTER_ERROR] = EXEC_PIECE_UNEXPECTED_DATA,
+                [SERVER_UNKNOWN] = EXEC_PIECE_UNKNOWN_PHASE_DATA,
+            };
+            piece = add_piece(out, data_kind[flow->phase], pos, length - pos);
+            piece->flags = flow->field_length == 0 ? EXEC_PIECE_BEGINS : 0;
+            flow->field_length += length - pos;
+            return;
+        }
+        }
+    }
+}
+
+/* Bytes between what was seen and this segment were never captured: the
+ * field in progress lost part of itself, and in the handshake the place of
+ * every later string becomes uncertain. */
+static void
+note_gap(exec_session_t *session, exec_direction_t direction, uint64_t lost)
+{
+    exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &session->client : &session->server;
+
+    flow->lost_total += lost;
+    if (direction == EXEC_CLIENT_TO_SERVER) {
+        if (flow->phase < HANDSHAKE_STRINGS) {
+            session->unidentified_left = (uint8_t)(HANDSHAKE_STRINGS - flow->phase);
+            flow->phase = CLIENT_UNIDENTIFIED;
+        }
+    } else if (flow->phase == SERVER_STATUS) {
+        flow->phase = SERVER_UNKNOWN;
+    }
+    flow->field_after_gap = true;
+}
+
+void
+exec_session_feed(exec_session_t *session, exec_direction_t direction,
+                  uint64_t stream_offset, const uint8_t *data, uint32_t length,
+                  bool may_defer, exec_segment_t *out)
+{
+    exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &session->client : &session->server;
+    uint32_t pos = 0;
+
+    out->n_pieces = 0;
+    out->consumed = length;
+    if (length == 0)
+        return;
+
+    if (stream_offset < flow->next_offset) {
+        uint64_t seen = flow->next_offset - stream_offset;
+        pos = seen >= length ? length : (uint32_t)seen;
+        add_piece(out, EXEC_PIECE_RETRANSMITTED, 0, pos);
+    } else if (stream_offset > flow->next_offset) {
+        uint64_t lost = stream_offset - flow->next_offset;
+        add_piece(out, EXEC_PIECE_LOST, 0, 0)->lost = lost;
+        note_gap(session, direction, lost);
+    }
+
+    if (direction == EXEC_CLIENT_TO_SERVER)
+        feed_client(session, data, pos, length, may_defer, out);
+    else
+        feed_server(session, data, pos, length, may_defer, out);
+
+    if (stream_offset + out->consumed > flow->next_offset)
+        flow->next_offset = stream_offset + out->consumed;
+}
+
+const char *
+exec_piece_kind_name(exec_piece_kind_t kind)
+{
+    static const char *const names[] = {
+        [EXEC_PIECE_STDERR_PORT] = "stderr port",
+        [EXEC_PIECE_USERNAME] = "username",
+        [EXEC_PIECE_PASSWORD] = "password",
+        [EXEC_PIECE_COMMAND] = "command",
+        [EXEC_PIECE_UNIDENTIFIED_STRING] = "unidentified handshake string",
+        [EXEC_PIECE_STDIN] = "stdin",
+        [EXEC_PIECE_STATUS] = "status",
+        [EXEC_PIECE_ERROR_MESSAGE] = "error message",
+        [EXEC_PIECE_STDOUT] = "stdout",
+        [EXEC_PIECE_UNEXPECTED_DATA] = "unexpected data",
+        [EXEC_PIECE_UNKNOWN_PHASE_DATA] = "data of unknown phase",
+        [EXEC_PIECE_RETRANSMITTED] = "retransmitted",
+        [EXEC_PIECE_LOST] = "lost",
+    };
+    return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}

@@ -1,0 +1,119 @@
+/* exec-stream.h: the rexec (BSD exec, TCP 512) session state machine.
+ *
+ * Plain C, no Wireshark types, so it can be unit-tested and fuzzed alone.
+ * The caller feeds each TCP segment of a session with its direction and its
+ * position in that direction's byte stream; the engine says what every byte
+ * of the segment is (the pieces) and how many bytes it consumed.  When a
+ * handshake string or the error line is not complete at the end of a segment
+ * and the caller allows it, the engine consumes only the bytes before that
+ * string, so the caller can ask TCP for reassembly and feed the same stream
+ * position again with more bytes.  The engine keeps no copy of any byte.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef EXEC_STREAM_H
+#define EXEC_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The daemon's limits (netkit rexecd; Debian's PAM build refuses 16). */
+#define EXEC_MAX_NAME_LEN     15   /* username and password, in characters */
+#define EXEC_MAX_PORT         65535
+/* Longest string the engine asks to reassemble; longer ones are shown in
+ * parts.  Far above any real command line, and it bounds the rescans. */
+#define EXEC_MAX_REASSEMBLY   65536
+
+typedef enum {
+    EXEC_CLIENT_TO_SERVER = 0,
+    EXEC_SERVER_TO_CLIENT = 1
+} exec_direction_t;
+
+typedef enum {
+    EXEC_PIECE_STDERR_PORT,
+    EXEC_PIECE_USERNAME,
+    EXEC_PIECE_PASSWORD,
+    EXEC_PIECE_COMMAND,
+    EXEC_PIECE_UNIDENTIFIED_STRING, /* handshake string whose place a gap hides */
+    EXEC_PIECE_STDIN,               /* client bytes after the command */
+    EXEC_PIECE_STATUS,              /* the server's first byte */
+    EXEC_PIECE_ERROR_MESSAGE,       /* the line after status 1, with its '\n' */
+    EXEC_PIECE_STDOUT,              /* server bytes after status 0 */
+    EXEC_PIECE_UNEXPECTED_DATA,     /* bytes where the protocol allows none */
+    EXEC_PIECE_UNKNOWN_PHASE_DATA,  /* the session's start was not captured */
+    EXEC_PIECE_RETRANSMITTED,       /* bytes at stream positions already seen */
+    EXEC_PIECE_LOST                 /* bytes never captured, before this segment */
+} exec_piece_kind_t;
+
+/* Piece flags: where the field starts and ends. */
+#define EXEC_PIECE_BEGINS   0x01    /* the field's first byte is in this piece */
+#define EXEC_PIECE_ENDS     0x02    /* its terminator (NUL, '\n') is in this piece */
+#define EXEC_PIECE_AFTER_GAP 0x04   /* part of the field was lost before this piece */
+
+/* Anomalies: what a careful analyst should be told. */
+#define EXEC_ANOMALY_PORT_NOT_NUMERIC     0x0001
+#define EXEC_ANOMALY_PORT_OUT_OF_RANGE    0x0002
+#define EXEC_ANOMALY_USERNAME_TOO_LONG    0x0004
+#define EXEC_ANOMALY_PASSWORD_TOO_LONG    0x0008
+#define EXEC_ANOMALY_STATUS_UNKNOWN       0x0010
+#define EXEC_ANOMALY_FIELD_OVERSIZED      0x0020 /* not reassembled: too long */
+
+typedef struct {
+    exec_piece_kind_t kind;
+    uint8_t  flags;
+    uint16_t anomalies;
+    uint32_t offset;    /* first byte, within the segment */
+    uint32_t length;    /* bytes within the segment, terminator included */
+    uint32_t value;     /* STDERR_PORT that ENDS: the port; STATUS: the byte */
+    uint64_t lost;      /* EXEC_PIECE_LOST only: bytes missing (offset/length 0) */
+} exec_piece_t;
+
+/* Most pieces one segment can hold: lost + retransmitted + four strings + stdin. */
+#define EXEC_MAX_PIECES 8
+
+typedef struct {
+    exec_piece_t pieces[EXEC_MAX_PIECES];
+    unsigned     n_pieces;
+    uint32_t     consumed;  /* < segment length: feed the rest again with more */
+} exec_segment_t;
+
+/* Where each direction stands. */
+typedef struct {
+    uint64_t next_offset;   /* stream position of the next byte expected */
+    uint64_t lost_total;    /* bytes never captured so far */
+    uint32_t field_length;  /* bytes of the field in progress, terminator excluded */
+    uint8_t  phase;         /* exec_client_phase_t / exec_server_phase_t */
+    bool     field_after_gap;
+    bool     start_seen;    /* the stream's first byte position is known */
+} exec_flow_t;
+
+typedef struct {
+    exec_flow_t client;
+    exec_flow_t server;
+    /* After a gap in the handshake: strings that may still belong to it. */
+    uint8_t  unidentified_left;
+    uint32_t port_value;    /* stderr port so far, saturated above 65535 */
+    uint16_t port_anomalies;
+    uint8_t  status;        /* valid once status_seen */
+    bool     status_seen;
+    bool     limit_reported; /* the current string's over-limit anomaly was given */
+} exec_session_t;
+
+/* client_start_seen / server_start_seen: the caller saw that direction's
+ * SYN, so stream position 0 is the first byte of the protocol. */
+void exec_session_init(exec_session_t *session, bool client_start_seen,
+                       bool server_start_seen);
+
+/* Classify one segment.  may_defer: the caller can reassemble, so an
+ * unterminated string that begins here may be left unconsumed. */
+void exec_session_feed(exec_session_t *session, exec_direction_t direction,
+                       uint64_t stream_offset, const uint8_t *data,
+                       uint32_t length, bool may_defer, exec_segment_t *out);
+
+/* Whether the handshake is known to be over in the client's stream. */
+bool exec_session_in_data_phase(const exec_session_t *session);
+
+const char *exec_piece_kind_name(exec_piece_kind_t kind);
+
+#endif /* EXEC_STREAM_H */

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs to build, test and make captures.
+# Idempotent: apt is asked only for what is missing. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  # build
+  cmake gcc make pkg-config libglib2.0-dev wireshark-dev libwireshark-dev
+  # run and inspect captures
+  tshark
+  # make real traffic: the daemon, its PAM stack, capture and plumbing
+  rsh-server tcpdump socat iproute2 passwd
+  # make-captures.sh turns off segmentation offload on lo (real-sized segments)
+  ethtool
+  # fuzzing and sanitizers
+  clang libclang-rt-14-dev valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

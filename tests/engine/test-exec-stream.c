@@ -1,0 +1,441 @@
+/* Unit tests of the rexec engine: segmentation, limits, replies, gaps.
+ *
+ * Each test states a fact of the protocol (exec-protocol.md) and checks
+ * what the engine says of every byte.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int checks, failures;
+
+#define CHECK(cond) do { \
+        checks++; \
+        if (!(cond)) { \
+            failures++; \
+            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, __func__, #cond); \
+        } \
+    } while (0)
+
+#define C2S EXEC_CLIENT_TO_SERVER
+#define S2C EXEC_SERVER_TO_CLIENT
+
+/* Literal with embedded NULs, and its length without the final implicit NUL. */
+#define BYTES(s) (const uint8_t *)(s), (uint32_t)(sizeof(s) - 1)
+
+static const exec_piece_t *
+piece_at(const exec_segment_t *seg, unsigned i)
+{
+    return i < seg->n_pieces ? &seg->pieces[i] : NULL;
+}
+
+static int
+is_piece(const exec_segment_t *seg, unsigned i, exec_piece_kind_t kind, uint32_t offset,
+         uint32_t length, uint8_t flags)
+{
+    const exec_piece_t *p = piece_at(seg, i);
+    if (!p) {
+        fprintf(stderr, "  no piece %u (have %u)\n", i, seg->n_pieces);
+        return 0;
+    }
+    if (p->kind != kind || p->offset != offset || p->length != length || p->flags != flags) {
+        fprintf(stderr, "  piece %u: %s @%u+%u flags %x; want %s @%u+%u flags %x\n", i,
+                exec_piece_kind_name(p->kind), p->offset, p->length, p->flags,
+                exec_piece_kind_name(kind), offset, length, flags);
+        return 0;
+    }
+    return 1;
+}
+
+#define WHOLE (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS)
+
+static void
+test_all_four_strings_in_one_segment(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("40369\0rexuser\0rexpass1\0ls -l\0"), true, &seg);
+    CHECK(seg.consumed == 29);
+    CHECK(seg.n_pieces == 4);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 6, WHOLE));
+    CHECK(seg.pieces[0].value == 40369);
+    CHECK(seg.pieces[0].anomalies == 0);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 6, 8, WHOLE));
+    CHECK(is_piece(&seg, 2, EXEC_PIECE_PASSWORD, 14, 9, WHOLE));
+    CHECK(is_piece(&seg, 3, EXEC_PIECE_COMMAND, 23, 6, WHOLE));
+    CHECK(exec_session_in_data_phase(&s));
+}
+
+static void
+test_glibc_segmentation_port_then_credentials(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 1, WHOLE));
+    CHECK(seg.pieces[0].value == 0);
+    exec_session_feed(&s, C2S, 1, BYTES("rexuser\0rexpass1\0id -un\0"), true, &seg);
+    CHECK(seg.n_pieces == 3);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 8, WHOLE));
+    CHECK(is_piece(&seg, 2, EXEC_PIECE_COMMAND, 17, 7, WHOLE));
+}
+
+static void
+test_stdin_follows_command_even_with_nul_bytes(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("\0u\0p\0cat\0in\0put"), true, &seg);
+    CHECK(seg.n_pieces == 5);
+    CHECK(is_piece(&seg, 4, EXEC_PIECE_STDIN, 9, 6, EXEC_PIECE_BEGINS));
+    exec_session_feed(&s, C2S, 15, BYTES("\0\0\0\0\0"), true, &seg);
+    CHECK(seg.n_pieces == 1);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDIN, 0, 5, 0));
+}
+
+static void
+test_split_string_is_deferred_for_reassembly(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("403"), true, &seg);
+    CHECK(seg.consumed == 0);
+    CHECK(seg.n_pieces == 0);
+    /* TCP hands over the reassembled bytes from the same position. */
+    exec_session_feed(&s, C2S, 0, BYTES("40369\0rexu"), true, &seg);
+    CHECK(seg.consumed == 6);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 6, WHOLE));
+    CHECK(seg.pieces[0].value == 40369);
+    exec_session_feed(&s, C2S, 6, BYTES("rexuser\0"), true, &seg);
+    CHECK(seg.consumed == 8);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 8, WHOLE));
+}
+
+static void
+test_split_string_without_reassembly_is_shown_in_parts(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("403"), false, &seg);
+    CHECK(seg.consumed == 3);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 3, EXEC_PIECE_BEGINS));
+    exec_session_feed(&s, C2S, 3, BYTES("69\0rex"), false, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 3, EXEC_PIECE_ENDS));
+    CHECK(seg.pieces[0].value == 40369);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 3, 3, EXEC_PIECE_BEGINS));
+    exec_session_feed(&s, C2S, 9, BYTES("user\0"), false, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 5, EXEC_PIECE_ENDS));
+}
+
+static void
+check_port(const char *text, uint32_t length, uint32_t value, uint16_t anomalies)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    uint8_t buf[32];
+    memcpy(buf, text, length);
+    buf[length] = 0;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, buf, length + 1, true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, length + 1, WHOLE));
+    if (seg.n_pieces) {
+        if (seg.pieces[0].value != value || seg.pieces[0].anomalies != anomalies)
+            fprintf(stderr, "  port \"%s\": value %u anomalies %x\n", text,
+                    seg.pieces[0].value, seg.pieces[0].anomalies);
+        CHECK(seg.pieces[0].value == value);
+        CHECK(seg.pieces[0].anomalies == anomalies);
+    }
+}
+
+static void
+test_stderr_port_validation(void)
+{
+    check_port("", 0, 0, 0);
+    check_port("0", 1, 0, 0);
+    check_port("1023", 4, 1023, 0);
+    check_port("65535", 5, 65535, 0);
+    check_port("0040369", 7, 40369, 0);     /* the daemon reads digits, zeros too */
+    check_port("65536", 5, 0, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("99999", 5, 0, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("1234567", 7, 0, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("-1", 2, 1, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("abc", 3, 0, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+}
+
+static void
+test_port_validation_across_parts(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("999"), false, &seg);
+    exec_session_feed(&s, C2S, 3, BYTES("99\0"), false, &seg);
+    CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+}
+
+static void
+test_name_limits(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    /* 15 characters pass, 16 are "too long" for the daemon. */
+    exec_session_feed(&s, C2S, 0, BYTES("\0abcdefghijklmno\0abcdefghijklmnop\0x\0"), true, &seg);
+    CHECK(seg.n_pieces == 4);
+    CHECK(seg.pieces[1].anomalies == 0);
+    CHECK(seg.pieces[2].anomalies == EXEC_ANOMALY_PASSWORD_TOO_LONG);
+    CHECK(seg.pieces[3].anomalies == 0);
+
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("\0averyveryverylonguser"), false, &seg);
+    CHECK(seg.pieces[1].anomalies == EXEC_ANOMALY_USERNAME_TOO_LONG);
+    exec_session_feed(&s, C2S, 22, BYTES("more\0"), false, &seg);
+    CHECK(seg.pieces[0].anomalies == 0);    /* said once per field */
+}
+
+static void
+test_server_success_then_stdout(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, S2C, 0, BYTES("\0rexuser\n"), true, &seg);
+    CHECK(seg.n_pieces == 2);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STATUS, 0, 1, WHOLE));
+    CHECK(seg.pieces[0].value == 0);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_STDOUT, 1, 8, EXEC_PIECE_BEGINS));
+    CHECK(s.status_seen && s.status == 0);
+    exec_session_feed(&s, S2C, 9, BYTES("more\1\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDOUT, 0, 6, 0));
+}
+
+static void
+test_server_error_message(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, S2C, 0, BYTES("\1Login incorrect.\n"), true, &seg);
+    CHECK(seg.n_pieces == 2);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STATUS, 0, 1, WHOLE));
+    CHECK(seg.pieces[0].value == 1);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_ERROR_MESSAGE, 1, 17, WHOLE));
+    exec_session_feed(&s, S2C, 18, BYTES("junk"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNEXPECTED_DATA, 0, 4, EXEC_PIECE_BEGINS));
+}
+
+static void
+test_server_error_split_and_deferred(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, S2C, 0, BYTES("\1username"), true, &seg);
+    CHECK(seg.consumed == 1);
+    CHECK(seg.n_pieces == 1);
+    exec_session_feed(&s, S2C, 1, BYTES("username too long\n"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_ERROR_MESSAGE, 0, 18, WHOLE));
+}
+
+static void
+test_unknown_status_byte(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, S2C, 0, BYTES("\x07hello"), true, &seg);
+    CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_STATUS_UNKNOWN);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_UNEXPECTED_DATA, 1, 5, EXEC_PIECE_BEGINS));
+}
+
+static void
+test_retransmission_is_not_shown_twice(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("\0rexuser\0"), true, &seg);
+    exec_session_feed(&s, C2S, 0, BYTES("\0rexuser\0"), true, &seg);
+    CHECK(seg.n_pieces == 1);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_RETRANSMITTED, 0, 9, 0));
+    /* Overlap: the new part is still decoded. */
+    exec_session_feed(&s, C2S, 1, BYTES("rexuser\0pw\0"), true, &seg);
+    CHECK(seg.n_pieces == 2);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_RETRANSMITTED, 0, 8, 0));
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_PASSWORD, 8, 3, WHOLE));
+}
+
+static void
+test_gap_in_handshake_never_mislabels(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
+    /* The segment with the username is lost; the next starts 10 bytes on. */
+    exec_session_feed(&s, C2S, 16, BYTES("ss1\0ls\0input"), true, &seg);
+    CHECK(seg.n_pieces == 3);
+    CHECK(seg.consumed == 7);   /* "input" may be the command: reassembled */
+    CHECK(seg.pieces[0].kind == EXEC_PIECE_LOST && seg.pieces[0].lost == 10);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 4,
+                   EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP));
+    CHECK(is_piece(&seg, 2, EXEC_PIECE_UNIDENTIFIED_STRING, 4, 3, WHOLE));
+    /* Three strings at most could follow the port: the third may still be
+     * one; past it everything is stdin. */
+    exec_session_feed(&s, C2S, 23, BYTES("input\0tail"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 6, WHOLE));
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_STDIN, 6, 4, EXEC_PIECE_BEGINS));
+    CHECK(s.client.lost_total == 10);
+}
+
+static void
+test_mid_stream_capture(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, false, false);
+    exec_session_feed(&s, C2S, 0, BYTES("ls\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, EXEC_PIECE_BEGINS));
+    exec_session_feed(&s, S2C, 0, BYTES("out"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, EXEC_PIECE_BEGINS));
+
+    /* The server's status byte proves the handshake is over. */
+    exec_session_init(&s, false, true);
+    exec_session_feed(&s, S2C, 0, BYTES("\0"), true, &seg);
+    exec_session_feed(&s, C2S, 0, BYTES("stdin\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDIN, 0, 6, EXEC_PIECE_BEGINS));
+}
+
+static void
+test_lost_status_byte(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, S2C, 1, BYTES("output"), true, &seg);
+    CHECK(seg.pieces[0].kind == EXEC_PIECE_LOST && seg.pieces[0].lost == 1);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 6, EXEC_PIECE_BEGINS));
+    CHECK(!s.status_seen);
+}
+
+static void
+test_oversized_string_is_not_reassembled_forever(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    uint32_t n = EXEC_MAX_REASSEMBLY + 10;
+    uint8_t *big = malloc(n);
+    memset(big, 'A', n);
+    big[0] = 0;                         /* empty port */
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, big, n, true, &seg);
+    CHECK(seg.consumed == n);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 1, n - 1, EXEC_PIECE_BEGINS));
+    CHECK(seg.pieces[1].anomalies & EXEC_ANOMALY_FIELD_OVERSIZED);
+    CHECK(seg.pieces[1].anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG);
+    /* The rest arrives as further parts, never deferred again. */
+    exec_session_feed(&s, C2S, n, big + 1, 100, true, &seg);
+    CHECK(seg.consumed == 100);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 100, 0));
+    free(big);
+}
+
+static void
+test_nul_flood(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("\0\0\0\0\0\0\0\0"), true, &seg);
+    CHECK(seg.n_pieces == 5);
+    CHECK(is_piece(&seg, 3, EXEC_PIECE_COMMAND, 3, 1, WHOLE));
+    CHECK(is_piece(&seg, 4, EXEC_PIECE_STDIN, 4, 4, EXEC_PIECE_BEGINS));
+}
+
+/* Every way to cut a session in two or three segments, with and without
+ * reassembly: each byte must get the same label as in one segment. */
+static const uint8_t session_bytes[] = "40369\0rexuser\0rexpass1\0ls -l\0stdin\0data";
+#define SESSION_LEN ((uint32_t)sizeof(session_bytes) - 1)
+
+static void
+label_bytes(const exec_segment_t *seg, uint32_t base, exec_piece_kind_t *labels)
+{
+    for (unsigned i = 0; i < seg->n_pieces; i++)
+        for (uint32_t b = 0; b < seg->pieces[i].length; b++)
+            labels[base + seg->pieces[i].offset + b] = seg->pieces[i].kind;
+}
+
+static int
+labels_by_cuts(const uint32_t *cuts, unsigned n_cuts, bool may_defer, exec_piece_kind_t *labels)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    uint32_t start = 0;     /* first byte not yet consumed (TCP keeps the rest) */
+    exec_session_init(&s, true, true);
+    for (unsigned c = 0; c <= n_cuts; c++) {
+        uint32_t end = c < n_cuts ? cuts[c] : SESSION_LEN;
+        if (end <= start)
+            continue;
+        exec_session_feed(&s, C2S, start, session_bytes + start, end - start, may_defer, &seg);
+        label_bytes(&seg, start, labels);
+        start += seg.consumed;
+    }
+    return start == SESSION_LEN;
+}
+
+static void
+test_every_segmentation_labels_bytes_alike(void)
+{
+    exec_piece_kind_t want[SESSION_LEN], got[SESSION_LEN];
+    int mismatches = 0;
+    CHECK(labels_by_cuts(NULL, 0, true, want));
+    for (uint32_t a = 1; a < SESSION_LEN; a++) {
+        for (uint32_t b = a; b < SESSION_LEN; b++) {
+            uint32_t cuts[2] = { a, b };
+            for (int defer = 0; defer <= 1; defer++) {
+                memset(got, 0xff, sizeof got);
+                int all = labels_by_cuts(cuts, 2, defer, got);
+                if (!all || memcmp(want, got, sizeof want) != 0) {
+                    if (mismatches++ < 3)
+                        fprintf(stderr, "  cuts %u,%u defer %d differ\n", a, b, defer);
+                }
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+}
+
+int
+main(void)
+{
+    test_all_four_strings_in_one_segment();
+    test_glibc_segmentation_port_then_credentials();
+    test_stdin_follows_command_even_with_nul_bytes();
+    test_split_string_is_deferred_for_reassembly();
+    test_split_string_without_reassembly_is_shown_in_parts();
+    test_stderr_port_validation();
+    test_port_validation_across_parts();
+    test_name_limits();
+    test_server_success_then_stdout();
+    test_server_error_message();
+    test_server_error_split_and_deferred();
+    test_unknown_status_byte();
+    test_retransmission_is_not_shown_twice();
+    test_gap_in_handshake_never_mislabels();
+    test_mid_stream_capture();
+    test_lost_status_byte();
+    test_oversized_string_is_not_reassembled_forever();
+    test_nul_flood();
+    test_every_segmentation_labels_bytes_alike();
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures ? 1 : 0;
+}
