@@ -406,15 +406,17 @@ dissect_exec(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
         p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_state, key, frame);
     }
 
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
-    col_clear(pinfo->cinfo, COL_INFO);
-
     if (frame->consumed < tvb_captured_length(tvb)) {
         pinfo->desegment_offset = frame->consumed;
         pinfo->desegment_len = DESEGMENT_ONE_MORE_SEGMENT;
     }
+    /* All of it waits for reassembly: leave the columns to TCP, as later
+     * passes (which do not call us for this frame) will. */
     if (frame->consumed == 0)
         return tvb_captured_length(tvb);
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
+    col_clear(pinfo->cinfo, COL_INFO);
 
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, frame->consumed, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);

@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Checks tshark with the plugin against real captures, frame by frame.
+
+For every rexec session the independent oracle (rexec_oracle.py) says which
+frame must show which field with which value; the plugin must show exactly
+that, and nothing of the kind anywhere else in the session.  Each capture is
+also dissected in two passes and must show the same thing, and tshark must
+print nothing on stderr, with dissector bugs made fatal.  The built-in
+dissector is scored on the same checks for comparison (never required).
+
+  check_captures.py [--fields-out DIR] [--compare-builtin] CAPTURE...
+Prints one line per capture and closes with 'N passed, N failed'.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rexec_oracle import HANDSHAKE, read_sessions  # noqa: E402
+from tshark_run import fields, tshark  # noqa: E402
+
+EXEC_FIELDS = ["exec.stderr_port", "exec.stderr_port_number", "exec.username",
+               "exec.password", "exec.command", "exec.status", "exec.error_message",
+               "exec.client_server_data", "exec.server_client_data",
+               "exec.closed_without_reply", "exec.unidentified_string"]
+DUMP_FIELDS = ["frame.number", "tcp.stream"] + EXEC_FIELDS + ["_ws.col.Info", "_ws.expert.message"]
+# The built-in dissector has only these.
+BUILTIN_FIELDS = ["frame.number", "tcp.stream", "exec.stderr_port", "exec.username", "exec.password",
+                  "exec.command", "exec.client_server_data", "exec.server_client_data"]
+
+
+def tshark_text(value: bytes) -> str:
+    """A string field as tshark -T fields prints it (UTF-8, C-style escapes)."""
+    text = value.decode("utf-8", "replace")
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch in "\a\b\f\n\r\t\v":
+            out.append("\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(ch)])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
+            out.append("\\x%02x" % ord(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def hexbytes(values):
+    return bytes.fromhex("".join(v.replace(":", "") for v in values))
+
+
+class Checker:
+    def __init__(self, name):
+        self.name = name
+        self.right = 0
+        self.expected = 0
+        self.problems = []
+
+    def expect(self, ok, what):
+        self.expected += 1
+        if ok:
+            self.right += 1
+        else:
+            self.problems.append(what)
+
+
+def check_sessions(pcap, rows, sessions, checker):
+    by_stream = {}
+    for r in rows:
+        if r["tcp.stream"]:
+            by_stream.setdefault(int(r["tcp.stream"][0]), []).append(r)
+    for sess in sessions:
+        frames = {int(r["frame.number"][0]): r for r in by_stream.get(sess.stream, [])}
+        where = f"stream {sess.stream}"
+
+        def shown(name):
+            return [(n, v) for n, r in frames.items() for v in r.get(name, [])]
+
+        for name in HANDSHAKE:
+            want = sess.get(name)
+            got = shown("exec." + name)
+            if want is None:
+                checker.expect(not got, f"{where}: exec.{name} shown although not captured: {got}")
+                continue
+            value, frame = want
+            checker.expect(got == [(frame, tshark_text(value))],
+                           f"{where}: exec.{name}: want {tshark_text(value)!r} in frame {frame}, got {got}")
+        if sess.get("stderr_port") and sess.get("stderr_port")[0].isdigit():
+            value, frame = sess.get("stderr_port")
+            if int(value) <= 65535:
+                checker.expect(shown("exec.stderr_port_number") == [(frame, str(int(value)))],
+                               f"{where}: exec.stderr_port_number: got {shown('exec.stderr_port_number')}")
+        got_status = shown("exec.status")
+        want_status = [(sess.status[1], str(sess.status[0]))] if sess.status else []
+        checker.expect(got_status == want_status, f"{where}: exec.status: want {want_status}, got {got_status}")
+        got_msg = shown("exec.error_message")
+        want_msg = [(sess.error_message[1], tshark_text(sess.error_message[0]))] if sess.error_message else []
+        checker.expect(got_msg == want_msg, f"{where}: exec.error_message: want {want_msg}, got {got_msg}")
+        stdin = hexbytes(v for _, v in shown("exec.client_server_data"))
+        checker.expect(stdin == sess.stdin, f"{where}: stdin: want {sess.stdin[:40]!r}.. ({len(sess.stdin)}), "
+                                            f"got {stdin[:40]!r}.. ({len(stdin)})")
+        stdout = hexbytes(v for _, v in shown("exec.server_client_data"))
+        checker.expect(stdout == sess.stdout, f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}")
+        closed = [n for n, _ in shown("exec.closed_without_reply")] or \
+                 [n for n, r in frames.items() if r.get("exec.closed_without_reply") == [""]]
+        want_closed = [sess.closed_without_reply] if sess.closed_without_reply else []
+        checker.expect(closed == want_closed, f"{where}: closed without reply: want {want_closed}, got {closed}")
+
+
+def dump(rows):
+    return "".join("\t".join("|".join(r[n]) for n in DUMP_FIELDS) + "\n" for r in rows)
+
+
+def check_capture(pcap, fields_out, compare_builtin):
+    sessions = read_sessions(pcap)
+    plugin = Checker("plugin")
+    one_pass = fields(pcap, DUMP_FIELDS)
+    check_sessions(pcap, one_pass, sessions, plugin)
+    plugin.expect(bool(sessions), "no exec session found in the capture")
+
+    two_pass = fields(pcap, DUMP_FIELDS, extra=["-2"])
+    plugin.expect(dump(one_pass) == dump(two_pass), "one-pass and two-pass output differ")
+
+    _, err = tshark(["-r", pcap, "-V"], check=True)
+    plugin.expect(err.strip() == "", f"tshark stderr not empty: {err.strip()[:300]}")
+    malformed = [r["frame.number"][0] for r in one_pass if "Malformed" in "".join(r["_ws.col.Info"])]
+    plugin.expect(not malformed, f"malformed frames: {malformed}")
+
+    if fields_out:
+        os.makedirs(fields_out, exist_ok=True)
+        with open(os.path.join(fields_out, os.path.basename(pcap) + ".fields"), "w") as f:
+            f.write(dump(one_pass))
+
+    builtin = None
+    if compare_builtin:
+        builtin = Checker("built-in")
+        check_sessions(pcap, fields(pcap, BUILTIN_FIELDS, plugin=False), sessions, builtin)
+    return plugin, builtin
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fields-out")
+    ap.add_argument("--compare-builtin", action="store_true")
+    ap.add_argument("captures", nargs="+")
+    args = ap.parse_args()
+    if not os.environ.get("EXEC_TSHARK_ENV"):
+        os.environ["EXEC_TSHARK_ENV"] = "WIRESHARK_ABORT_ON_DISSECTOR_BUG=1"
+    passed = failed = 0
+    totals = {"plugin": [0, 0], "built-in": [0, 0]}
+    for pcap in args.captures:
+        plugin, builtin = check_capture(pcap, args.fields_out, args.compare_builtin)
+        name = os.path.basename(pcap)
+        line = f"{name}: plugin {plugin.right}/{plugin.expected}"
+        totals["plugin"][0] += plugin.right
+        totals["plugin"][1] += plugin.expected
+        if builtin:
+            line += f", built-in {builtin.right}/{builtin.expected}"
+            totals["built-in"][0] += builtin.right
+            totals["built-in"][1] += builtin.expected
+        ok = not plugin.problems
+        print(("ok   " if ok else "FAIL ") + line)
+        for p in plugin.problems:
+            print("     " + p)
+        passed += ok
+        failed += not ok
+    if args.compare_builtin:
+        print("checks right/expected: plugin %d/%d, built-in %d/%d" % (*totals["plugin"], *totals["built-in"]))
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

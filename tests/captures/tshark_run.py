@@ -1,0 +1,48 @@
+"""Running tshark for the tests: with the plugin (from a private HOME, as an
+unprivileged user when we are root, since Wireshark ignores personal plugins
+as root) or without it."""
+import os
+import subprocess
+
+PLUGIN_HOME = os.environ.get("EXEC_TEST_HOME", "")
+EMPTY_HOME = "/nonexistent-exec-test-home"
+
+
+def _command(args, plugin):
+    home = PLUGIN_HOME if plugin else EMPTY_HOME
+    env = ["env", "-i", "PATH=/usr/bin:/bin", "LANG=C.UTF-8", f"HOME={home}"]
+    extra = os.environ.get("EXEC_TSHARK_ENV", "")
+    env += extra.split() if extra else []
+    cmd = env + ["tshark"] + list(args)
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
+    return cmd
+
+
+def tshark(args, plugin=True, check=True):
+    """Runs tshark; returns (stdout, stderr) as text."""
+    if plugin and not PLUGIN_HOME:
+        raise RuntimeError("EXEC_TEST_HOME is not set: no plugin to test")
+    proc = subprocess.run(_command(args, plugin), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=300)
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"tshark {' '.join(args)} exited {proc.returncode}: {err}")
+    return out, err
+
+
+def fields(pcap, names, extra=(), plugin=True):
+    """One dict per frame: field name -> list of values (all occurrences)."""
+    args = ["-r", pcap, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=\x1f",
+            "-E", "separator=\x1e"]
+    for name in names:
+        args += ["-e", name]
+    out, _ = tshark(list(extra) + args, plugin=plugin)
+    rows = []
+    for line in out.split("\n"):
+        if not line:
+            continue
+        cols = line.split("\x1e")
+        rows.append({n: (c.split("\x1f") if c else []) for n, c in zip(names, cols)})
+    return rows

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The version-independent test suite: builds the plugin against the installed
+# Wireshark (warnings counted), runs the engine unit tests, then tshark with
+# the plugin over every committed capture, and (unless --no-daemon) over
+# fresh traffic from the real in.rexecd.
+#   tests/run-suite.sh [--no-daemon] [--fields-out DIR]
+# --fields-out writes one `-T fields` dump per capture (compared across
+# Wireshark versions by scripts/matrix/run-matrix.sh).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+daemon=1
+fields_out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-daemon) daemon=0 ;;
+    --fields-out) fields_out=$2; shift ;;
+    *) echo "usage: $0 [--no-daemon] [--fields-out DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+work=$(mktemp -d /tmp/exec-suite.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+failed=0
+
+echo "== build (clean, -Wall -Wextra)"
+build="$work/build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXEC_INSTALL_USER=OFF >"$work/cmake.log" 2>&1 \
+  || { cat "$work/cmake.log"; exit 1; }
+cmake --build "$build" -j "$(nproc)" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+warnings=$(grep -c 'warning:' "$work/build.log" || true)
+grep 'warning:' "$work/build.log" || true
+echo "build-warnings: $warnings"
+[ "$warnings" -eq 0 ] || failed=1
+
+echo "== engine unit tests (ctest)"
+(cd "$build" && ctest --output-on-failure) || failed=1
+
+echo "== tshark over the committed captures"
+# A private HOME holds the plugin; tshark runs unprivileged because
+# Wireshark ignores personal plugins as root.
+version=$(tshark --version | sed -n '1s/.*Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
+home="$work/home"
+mkdir -p "$home/.local/lib/wireshark/plugins/$version/epan"
+cp "$build/exec.so" "$home/.local/lib/wireshark/plugins/$version/epan/"
+chmod -R a+rX "$home"
+export EXEC_TEST_HOME="$home"
+fields_args=()
+[ -n "$fields_out" ] && fields_args=(--fields-out "$fields_out")
+/usr/bin/python3 "$root/tests/captures/check_captures.py" "${fields_args[@]}" \
+  "$root"/test-captures/*.pcap || failed=1
+
+if [ "$daemon" -eq 1 ]; then
+  echo "== fresh traffic from the real in.rexecd"
+  fresh="$work/fresh"
+  mkdir -p "$fresh"
+  if bash "$root/test-captures/make-captures.sh" --outdir "$fresh" >"$work/fresh.log" 2>&1; then
+    chmod -R a+rX "$fresh"
+    /usr/bin/python3 "$root/tests/captures/check_captures.py" "$fresh"/*.pcap || failed=1
+  else
+    tail -30 "$work/fresh.log"
+    echo "fresh traffic: make-captures.sh failed" >&2
+    failed=1
+  fi
+fi
+
+exit $failed
