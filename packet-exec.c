@@ -1,5 +1,5 @@
 /* packet-exec.c: dissector for the BSD remote execution protocol (rexec,
- * "exec", TCP 512).
+ * "exec", TCP 512): the control connection and the registration.
  *
  * Wireshark already has an "exec" protocol.  This plugin attaches to it
  * instead of registering a second one: it adds its fields to the built-in's
@@ -12,10 +12,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "ws-compat.h"
+#include "exec-session.h"
 
-#include <epan/packet.h>
-#include <epan/conversation.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/prefs-int.h>
@@ -23,33 +21,20 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
 
-#include "exec-stream.h"
 #include "exec-prefs.h"
 #include "packet-exec.h"
 
 #define EXEC_TCP_PORT 512
-
-/* A test build registers the whole protocol under other names, to exercise
- * the path taken when Wireshark has no built-in exec dissector. */
-#ifdef EXEC_TEST_FALLBACK
-#define EXEC_FILTER      "execfb"
-#define EXEC_SHORT_NAME  "EXECFB"
-#define EXEC_LONG_NAME   "Remote Process Execution (fallback test)"
-#else
-#define EXEC_FILTER      "exec"
-#define EXEC_SHORT_NAME  "EXEC"
-#define EXEC_LONG_NAME   "Remote Process Execution"
-#endif
+#define RSH_TCP_PORT 514
+#define RLOGIN_TCP_PORT 513
 
 /* Flags of tcp_flow_t.static_flags, private to packet-tcp.c: set when the
  * flow's SYN (client) or SYN/ACK (server) was seen. */
 #define TCP_FLOW_SAW_SYN     0x02
 #define TCP_FLOW_SAW_SYNACK  0x04
 
-static int proto_exec = -1;
-/* Our own protocol id (it names the stderr channel), to key conversation
- * and frame data: the built-in keys its state by proto_exec. */
-static int proto_exec_state = -1;
+int proto_exec = -1;
+gint ett_exec = -1;
 
 static int hf_exec_stderr_port = -1;
 static int hf_exec_username = -1;
@@ -58,14 +43,19 @@ static int hf_exec_command = -1;
 static int hf_exec_client_server_data = -1;
 static int hf_exec_server_client_data = -1;
 static int hf_exec_stderr_port_number = -1;
+static int hf_exec_stderr_channel_in = -1;
 static int hf_exec_status = -1;
 static int hf_exec_error_message = -1;
 static int hf_exec_closed_without_reply = -1;
+static int hf_exec_response_in = -1;
+static int hf_exec_request_in = -1;
+static int hf_exec_response_time = -1;
 static int hf_exec_unidentified_string = -1;
 static int hf_exec_retransmitted_data = -1;
 static int hf_exec_lost_bytes = -1;
-
-static gint ett_exec = -1;
+static int hf_exec_stdin_bytes = -1;
+static int hf_exec_stdout_bytes = -1;
+static int hf_exec_stderr_bytes = -1;
 
 static expert_field ei_exec_cleartext_password = EI_INIT;
 static expert_field ei_exec_login_failed = EI_INIT;
@@ -82,6 +72,7 @@ static expert_field ei_exec_lost = EI_INIT;
 static expert_field ei_exec_unidentified = EI_INIT;
 static expert_field ei_exec_unknown_phase = EI_INIT;
 static expert_field ei_exec_retransmitted = EI_INIT;
+static expert_field ei_exec_stderr_never_connected = EI_INIT;
 
 static dissector_handle_t exec_handle;
 static dissector_handle_t builtin_handle;
@@ -93,22 +84,10 @@ static const value_string exec_status_vals[] = {
     { 0, NULL }
 };
 
-/* One rexec session: a TCP conversation, first pass only except the
- * strings, which frames point to. */
-typedef struct {
-    exec_session_t engine;
-    address  server_addr;
-    guint32  server_port;
-    guint32  seq_origin[2];     /* TCP seq of stream position 0, per direction */
-    gboolean origin_known[2];
-    const char *username;
-    const char *command;
-    guint32  closed_frame;      /* server FIN without any status byte */
-} exec_conv_t;
-
 /* What one call on one frame showed: computed on the first pass, read on
  * every later one. */
 typedef struct {
+    exec_conv_t  *conv;
     exec_piece_t *pieces;
     guint8   n_pieces;
     gboolean client_to_server;
@@ -117,14 +96,26 @@ typedef struct {
     const char *command;
 } exec_frame_t;
 
-static guint32 sessions_closed_without_reply;
+/* A control-connection FIN that ends something: the login (no status byte
+ * ever came) or the session (byte counts as they stood then). */
+typedef struct {
+    exec_conv_t *conv;
+    gboolean closed_without_reply;
+    gboolean session_end;
+    gboolean stderr_never_connected;
+    guint64  stdin_bytes;
+    guint64  stdout_bytes;
+    guint64  stderr_bytes;
+} exec_close_t;
+
 static guint32 sessions_seen;
+static guint32 closes_marked;
 
 static void
 exec_init(void)
 {
-    sessions_closed_without_reply = 0;
     sessions_seen = 0;
+    closes_marked = 0;
 }
 
 static gboolean
@@ -140,18 +131,19 @@ tcp_relative_sequence_numbers(void)
     return tcp_relative_seq_pref && prefs_get_bool_value(tcp_relative_seq_pref, pref_current);
 }
 
+/* The session of a control connection, made at its first payload.
+ * to_server: this frame goes from the client to the server. */
 static exec_conv_t *
-exec_conv_get(conversation_t *conversation, packet_info *pinfo)
+exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_server)
 {
-    exec_conv_t *conv = (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_state);
+    exec_conv_t *conv = (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_stderr);
     if (conv)
-        return conv;
+        return conv->stderr_conversation == conversation ? NULL : conv;
 
     conv = wmem_new0(wmem_file_scope(), exec_conv_t);
-    /* The side on the port that matched our table entry is the server. */
-    gboolean to_server = pinfo->match_uint == pinfo->destport;
     conv->server_port = to_server ? pinfo->destport : pinfo->srcport;
     copy_address_wmem(wmem_file_scope(), &conv->server_addr, to_server ? &pinfo->dst : &pinfo->src);
+    copy_address_wmem(wmem_file_scope(), &conv->client_addr, to_server ? &pinfo->src : &pinfo->dst);
 
     /* Where TCP saw a flow's SYN, stream position 0 is its first byte. */
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
@@ -167,7 +159,7 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo)
     conv->seq_origin[EXEC_SERVER_TO_CLIENT] = relative ? 1 : server_flow->base_seq + 1;
     exec_session_init(&conv->engine, client_start, server_start);
 
-    conversation_add_proto_data(conversation, proto_exec_state, conv);
+    conversation_add_proto_data(conversation, proto_exec_stderr, conv);
     sessions_seen++;
     return conv;
 }
@@ -194,12 +186,69 @@ stream_offset(exec_conv_t *conv, exec_direction_t direction, const struct tcpinf
     return flow->next_offset + (gint64)delta;
 }
 
-/* A string piece as printable text (for the Info column), terminator excluded. */
+static gboolean
+is_whole(const exec_piece_t *piece)
+{
+    return (piece->flags & (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS)) ==
+           (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS);
+}
+
+/* A string piece as printable text, terminator excluded. */
 static const char *
 piece_text(wmem_allocator_t *scope, tvbuff_t *tvb, const exec_piece_t *piece)
 {
     guint32 length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
     return tvb_format_text(scope, tvb, piece->offset, length);
+}
+
+/* First pass: what this frame's pieces teach about the session. */
+static void
+learn_from_piece(exec_conv_t *conv, tvbuff_t *tvb, packet_info *pinfo, const exec_piece_t *piece)
+{
+    gboolean whole = is_whole(piece);
+
+    switch (piece->kind) {
+    case EXEC_PIECE_STDERR_PORT:
+        if (!(piece->flags & EXEC_PIECE_ENDS))
+            break;
+        conv->port_frame = pinfo->num;
+        if (piece->value != 0 && piece->anomalies == 0)
+            exec_stderr_announce(pinfo, conv, piece->value);
+        break;
+    case EXEC_PIECE_USERNAME:
+        if (piece->flags & EXEC_PIECE_ENDS)
+            conv->username_frame = pinfo->num;
+        if (whole && !conv->username)
+            conv->username = piece_text(wmem_file_scope(), tvb, piece);
+        break;
+    case EXEC_PIECE_PASSWORD:
+        if (piece->flags & EXEC_PIECE_ENDS)
+            conv->password_frame = pinfo->num;
+        break;
+    case EXEC_PIECE_COMMAND:
+        if (!(piece->flags & EXEC_PIECE_ENDS))
+            break;
+        conv->command_frame = pinfo->num;
+        conv->command_time = pinfo->abs_ts;
+        if (whole && !conv->command)
+            conv->command = piece_text(wmem_file_scope(), tvb, piece);
+        break;
+    case EXEC_PIECE_STATUS:
+        conv->status_frame = pinfo->num;
+        break;
+    case EXEC_PIECE_ERROR_MESSAGE:
+        if (whole && !conv->error_message)
+            conv->error_message = piece_text(wmem_file_scope(), tvb, piece);
+        break;
+    case EXEC_PIECE_STDIN:
+        conv->stdin_bytes += piece->length;
+        break;
+    case EXEC_PIECE_STDOUT:
+        conv->stdout_bytes += piece->length;
+        break;
+    default:
+        break;
+    }
 }
 
 /* First pass: run the engine and keep its answer for this frame. */
@@ -217,21 +266,14 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
                       pinfo->can_desegment > 0, &segment);
 
     exec_frame_t *frame = wmem_new0(wmem_file_scope(), exec_frame_t);
+    frame->conv = conv;
     frame->client_to_server = direction == EXEC_CLIENT_TO_SERVER;
     frame->consumed = segment.consumed;
     frame->n_pieces = (guint8)segment.n_pieces;
     frame->pieces = (exec_piece_t *)wmem_memdup(wmem_file_scope(), segment.pieces,
                                                segment.n_pieces * sizeof(exec_piece_t));
-
-    for (unsigned i = 0; i < segment.n_pieces; i++) {
-        const exec_piece_t *piece = &segment.pieces[i];
-        gboolean whole = (piece->flags & (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS)) ==
-                         (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS);
-        if (whole && piece->kind == EXEC_PIECE_USERNAME && !conv->username)
-            conv->username = piece_text(wmem_file_scope(), tvb, piece);
-        else if (whole && piece->kind == EXEC_PIECE_COMMAND && !conv->command)
-            conv->command = piece_text(wmem_file_scope(), tvb, piece);
-    }
+    for (unsigned i = 0; i < segment.n_pieces; i++)
+        learn_from_piece(conv, tvb, pinfo, &segment.pieces[i]);
     frame->username = conv->username;
     frame->command = conv->command;
     return frame;
@@ -244,8 +286,7 @@ add_string_piece(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int hf,
     proto_item *item = proto_tree_add_item(tree, hf, tvb, piece->offset, piece->length, ENC_UTF_8);
     if (piece->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED)
         expert_add_info(pinfo, item, &ei_exec_string_oversized);
-    else if ((piece->flags & (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS)) !=
-             (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS) && !(piece->flags & EXEC_PIECE_AFTER_GAP))
+    else if (!is_whole(piece) && !(piece->flags & EXEC_PIECE_AFTER_GAP))
         expert_add_info(pinfo, item, &ei_exec_string_partial);
     if (piece->flags & EXEC_PIECE_AFTER_GAP)
         proto_item_append_text(item, " [start not captured]");
@@ -254,7 +295,12 @@ add_string_piece(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int hf,
     return item;
 }
 
-
+static void
+add_frame_link(proto_tree *tree, tvbuff_t *tvb, int hf, guint32 frame)
+{
+    if (frame)
+        proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, frame));
+}
 
 static void
 add_info(packet_info *pinfo, const char *text)
@@ -262,40 +308,119 @@ add_info(packet_info *pinfo, const char *text)
     col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", text);
 }
 
+static void
+show_stderr_port(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+                 const exec_piece_t *piece)
+{
+    add_string_piece(tree, tvb, pinfo, hf_exec_stderr_port, piece);
+    if (!(piece->flags & EXEC_PIECE_ENDS))
+        return;
+    proto_item *item = proto_tree_add_uint(tree, hf_exec_stderr_port_number, tvb, piece->offset,
+                                           piece->length - 1, piece->value);
+    proto_item_set_generated(item);
+    if (piece->anomalies & EXEC_ANOMALY_PORT_NOT_NUMERIC)
+        expert_add_info(pinfo, item, &ei_exec_port_not_numeric);
+    if (piece->anomalies & EXEC_ANOMALY_PORT_OUT_OF_RANGE)
+        expert_add_info(pinfo, item, &ei_exec_port_out_of_range);
+    if (piece->value == 0) {
+        proto_item_append_text(item, " (no stderr channel)");
+        add_info(pinfo, "No stderr channel");
+        return;
+    }
+    add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Stderr port %u", piece->value));
+    add_frame_link(tree, tvb, hf_exec_stderr_channel_in, frame->conv->stderr_first_frame);
+}
+
+static void
+show_status(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+            const exec_piece_t *piece, gboolean message_follows)
+{
+    const exec_conv_t *conv = frame->conv;
+    proto_item *item = proto_tree_add_item(tree, hf_exec_status, tvb, piece->offset, 1, ENC_NA);
+
+    if (conv->command_frame && conv->command_frame <= pinfo->num) {
+        add_frame_link(tree, tvb, hf_exec_request_in, conv->command_frame);
+        nstime_t delta;
+        nstime_delta(&delta, &pinfo->abs_ts, &conv->command_time);
+        proto_item_set_generated(proto_tree_add_time(tree, hf_exec_response_time, tvb, 0, 0, &delta));
+    }
+    if (piece->anomalies & EXEC_ANOMALY_STATUS_UNKNOWN) {
+        expert_add_info(pinfo, item, &ei_exec_status_unknown);
+        const char *outcome = wmem_strdup_printf(pinfo->pool, "Unknown status %u", piece->value);
+        add_info(pinfo, outcome);
+        exec_taps_queue(pinfo, conv, outcome, hf_exec_password);
+    } else if (piece->value == 0) {
+        add_info(pinfo, "Success");
+        exec_taps_queue(pinfo, conv, "Success", hf_exec_password);
+    } else if (!message_follows) {
+        /* The message comes in a later segment. */
+        expert_add_info(pinfo, item, &ei_exec_login_failed);
+        add_info(pinfo, "Error");
+    }
+}
+
+static void
+show_error_message(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+                   const exec_piece_t *piece)
+{
+    guint32 text_length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
+    proto_item *item = proto_tree_add_item(tree, hf_exec_error_message, tvb, piece->offset,
+                                           text_length, ENC_UTF_8);
+    const char *outcome = wmem_strdup_printf(pinfo->pool, "Error: %s",
+                                             piece_text(pinfo->pool, tvb, piece));
+    expert_add_info_format(pinfo, item, &ei_exec_login_failed, "Server refused: %s", outcome + 7);
+    add_info(pinfo, outcome);
+    if (piece->flags & EXEC_PIECE_ENDS)
+        exec_taps_queue(pinfo, frame->conv, outcome, hf_exec_password);
+}
+
+static void
+show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+          const exec_piece_t *piece)
+{
+    int hf = frame->client_to_server ? hf_exec_client_server_data : hf_exec_server_client_data;
+    proto_item *item = proto_tree_add_item(tree, hf, tvb, piece->offset, piece->length, ENC_NA);
+
+    switch (piece->kind) {
+    case EXEC_PIECE_STDIN:
+    case EXEC_PIECE_STDOUT: {
+        const char *stream = piece->kind == EXEC_PIECE_STDIN ? "stdin" : "stdout";
+        proto_item_append_text(item, " (%s)", stream);
+        add_info(pinfo, wmem_strdup_printf(pinfo->pool, "%s %u byte%s", stream, piece->length,
+                                           plurality(piece->length, "", "s")));
+        break;
+    }
+    case EXEC_PIECE_UNEXPECTED_DATA:
+        expert_add_info(pinfo, item, &ei_exec_unexpected_data);
+        add_info(pinfo, "Unexpected data");
+        break;
+    default:    /* EXEC_PIECE_UNKNOWN_PHASE_DATA */
+        expert_add_info(pinfo, item, &ei_exec_unknown_phase);
+        add_info(pinfo, wmem_strdup_printf(pinfo->pool, "%s data %u bytes (session start not captured)",
+                 frame->client_to_server ? "Client" : "Server", piece->length));
+        break;
+    }
+}
+
 /* Builds the tree and the Info column from the stored pieces. */
 static void
 show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame_t *frame)
 {
     gboolean shows_username = FALSE, shows_command = FALSE;
+    proto_item *item;
 
     for (unsigned i = 0; i < frame->n_pieces; i++) {
         const exec_piece_t *piece = &frame->pieces[i];
-        proto_item *item;
-        gboolean whole = (piece->flags & (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS)) ==
-                         (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS);
 
         switch (piece->kind) {
         case EXEC_PIECE_STDERR_PORT:
-            add_string_piece(tree, tvb, pinfo, hf_exec_stderr_port, piece);
-            if (!(piece->flags & EXEC_PIECE_ENDS))
-                break;
-            item = proto_tree_add_uint(tree, hf_exec_stderr_port_number, tvb, piece->offset,
-                                       piece->length - 1, piece->value);
-            proto_item_set_generated(item);
-            if (piece->anomalies & EXEC_ANOMALY_PORT_NOT_NUMERIC)
-                expert_add_info(pinfo, item, &ei_exec_port_not_numeric);
-            if (piece->anomalies & EXEC_ANOMALY_PORT_OUT_OF_RANGE)
-                expert_add_info(pinfo, item, &ei_exec_port_out_of_range);
-            if (piece->value == 0)
-                proto_item_append_text(item, " (no stderr channel)");
-            add_info(pinfo, piece->value == 0 ? "No stderr channel" :
-                     wmem_strdup_printf(pinfo->pool, "Stderr port %u", piece->value));
+            show_stderr_port(tree, tvb, pinfo, frame, piece);
             break;
         case EXEC_PIECE_USERNAME:
             item = add_string_piece(tree, tvb, pinfo, hf_exec_username, piece);
             if (piece->anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG)
                 expert_add_info(pinfo, item, &ei_exec_username_too_long);
-            if (whole)
+            if (is_whole(piece))
                 add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Login %s",
                                                    piece_text(pinfo->pool, tvb, piece)));
             shows_username = TRUE;
@@ -308,7 +433,9 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             break;
         case EXEC_PIECE_COMMAND:
             add_string_piece(tree, tvb, pinfo, hf_exec_command, piece);
-            if (whole)
+            if (piece->flags & EXEC_PIECE_ENDS)
+                add_frame_link(tree, tvb, hf_exec_response_in, frame->conv->status_frame);
+            if (is_whole(piece))
                 add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Command: %s",
                                                    piece_text(pinfo->pool, tvb, piece)));
             shows_command = TRUE;
@@ -319,53 +446,18 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             expert_add_info(pinfo, item, &ei_exec_unidentified);
             add_info(pinfo, "Unidentified handshake string");
             break;
-        case EXEC_PIECE_STDIN:
-        case EXEC_PIECE_STDOUT: {
-            gboolean is_stdin = piece->kind == EXEC_PIECE_STDIN;
-            item = proto_tree_add_item(tree, is_stdin ? hf_exec_client_server_data :
-                                       hf_exec_server_client_data, tvb, piece->offset,
-                                       piece->length, ENC_NA);
-            proto_item_append_text(item, is_stdin ? " (stdin)" : " (stdout)");
-            add_info(pinfo, wmem_strdup_printf(pinfo->pool, "%s %u byte%s",
-                     is_stdin ? "stdin" : "stdout", piece->length, plurality(piece->length, "", "s")));
-            break;
-        }
         case EXEC_PIECE_STATUS:
-            item = proto_tree_add_item(tree, hf_exec_status, tvb, piece->offset, 1, ENC_NA);
-            if (piece->anomalies & EXEC_ANOMALY_STATUS_UNKNOWN) {
-                expert_add_info(pinfo, item, &ei_exec_status_unknown);
-                add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Unknown status %u", piece->value));
-            } else if (piece->value == 0) {
-                add_info(pinfo, "Success");
-            } else if (i + 1 == frame->n_pieces) {
-                /* The message follows in another segment. */
-                expert_add_info(pinfo, item, &ei_exec_login_failed);
-                add_info(pinfo, "Error");
-            }
+            show_status(tree, tvb, pinfo, frame, piece,
+                        i + 1 < frame->n_pieces && frame->pieces[i + 1].kind == EXEC_PIECE_ERROR_MESSAGE);
             break;
-        case EXEC_PIECE_ERROR_MESSAGE: {
-            guint32 text_length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
-            item = proto_tree_add_item(tree, hf_exec_error_message, tvb, piece->offset,
-                                       text_length, ENC_UTF_8);
-            const char *text = piece_text(pinfo->pool, tvb, piece);
-            expert_add_info_format(pinfo, item, &ei_exec_login_failed, "Server error: %s", text);
-            add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Error: %s", text));
+        case EXEC_PIECE_ERROR_MESSAGE:
+            show_error_message(tree, tvb, pinfo, frame, piece);
             break;
-        }
+        case EXEC_PIECE_STDIN:
+        case EXEC_PIECE_STDOUT:
         case EXEC_PIECE_UNEXPECTED_DATA:
-            item = proto_tree_add_item(tree, frame->client_to_server ? hf_exec_client_server_data :
-                                       hf_exec_server_client_data, tvb, piece->offset,
-                                       piece->length, ENC_NA);
-            expert_add_info(pinfo, item, &ei_exec_unexpected_data);
-            add_info(pinfo, "Unexpected data");
-            break;
         case EXEC_PIECE_UNKNOWN_PHASE_DATA:
-            item = proto_tree_add_item(tree, frame->client_to_server ? hf_exec_client_server_data :
-                                       hf_exec_server_client_data, tvb, piece->offset,
-                                       piece->length, ENC_NA);
-            expert_add_info(pinfo, item, &ei_exec_unknown_phase);
-            add_info(pinfo, wmem_strdup_printf(pinfo->pool, "%s data %u bytes (session start not captured)",
-                     frame->client_to_server ? "Client" : "Server", piece->length));
+            show_data(tree, tvb, pinfo, frame, piece);
             break;
         case EXEC_PIECE_RETRANSMITTED:
             item = proto_tree_add_item(tree, hf_exec_retransmitted_data, tvb, piece->offset,
@@ -391,19 +483,26 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "Username:%s ", frame->username);
 }
 
+/* Shared by the port table and the heuristic; to_server says which way this
+ * frame goes when it starts the session. */
 static int
-dissect_exec(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                     const struct tcpinfo *tcpinfo, gboolean to_server)
 {
-    const struct tcpinfo *tcpinfo = (const struct tcpinfo *)data;
-    guint32 key = tcpinfo ? tcpinfo->seq : 0;
     conversation_t *conversation = find_or_create_conversation(pinfo);
-    exec_conv_t *conv = exec_conv_get(conversation, pinfo);
+    exec_conv_t *conv = exec_conv_get(conversation, pinfo, to_server);
+    if (!conv)
+        return 0;
 
+    /* Keyed by sequence number: TCP may hand one frame over in two calls. */
+    guint32 key = tcpinfo ? tcpinfo->seq : 0;
     exec_frame_t *frame = (exec_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo,
-                                                           proto_exec_state, key);
+                                                           proto_exec_stderr, key);
     if (!frame) {
         frame = classify_frame(tvb, pinfo, conv, tcpinfo);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_state, key, frame);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, key, frame);
+        if (tcpinfo && (tcpinfo->flags & TH_FIN))
+            conv->payload_fin_frame = pinfo->num;
     }
 
     if (frame->consumed < tvb_captured_length(tvb)) {
@@ -417,56 +516,182 @@ dissect_exec(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     col_clear(pinfo->cinfo, COL_INFO);
-
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, frame->consumed, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
     show_frame(tvb, pinfo, exec_tree, frame);
     return tvb_captured_length(tvb);
 }
 
-/* The server's FIN when no status byte ever came: Debian's daemon refuses a
- * wrong password or an unknown user that way.  TCP hands no payload-less
- * segment to a subdissector, so a postdissector looks for it. */
+static int
+dissect_exec(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    /* The side on the port that matched our table entry is the server. */
+    return dissect_exec_control(tvb, pinfo, tree, (const struct tcpinfo *)data,
+                                pinfo->match_uint == pinfo->destport);
+}
+
+/* An exec handshake on another port: the connection's first client bytes
+ * (SYN seen) are a decimal port string and, unless that is all, a
+ * username and a password, each printable and NUL-terminated. */
+static gboolean
+looks_like_handshake(tvbuff_t *tvb)
+{
+    const gint length = (gint)tvb_captured_length(tvb);
+    gint offset = 0, strings = 0;
+
+    while (offset < length && strings < 3) {
+        gint nul = tvb_find_guint8(tvb, offset, MIN(length - offset, 256), 0);
+        if (nul < 0)
+            return FALSE;
+        for (gint i = offset; i < nul; i++) {
+            guint8 c = exec_tvb_get_u8(tvb, i);
+            if (strings == 0 ? !g_ascii_isdigit(c) : !g_ascii_isprint(c))
+                return FALSE;
+        }
+        if ((strings == 0 && nul - offset > 5) || (strings == 1 && nul == offset))
+            return FALSE;
+        offset = nul + 1;
+        strings++;
+    }
+    /* glibc sends a non-empty port string alone; others send all strings. */
+    return (strings == 1 && offset == length && length > 1) || strings == 3;
+}
+
+static gboolean
+dissect_exec_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    const struct tcpinfo *tcpinfo = (const struct tcpinfo *)data;
+    const guint32 rsh_ports[] = { RLOGIN_TCP_PORT, RSH_TCP_PORT };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rsh_ports); i++)
+        if (pinfo->srcport == rsh_ports[i] || pinfo->destport == rsh_ports[i])
+            return FALSE;
+    if (!tcpinfo || !looks_like_handshake(tvb))
+        return FALSE;
+
+    conversation_t *conversation = find_or_create_conversation(pinfo);
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
+    gboolean starts_stream = (tcpd->fwd->static_flags & TCP_FLOW_SAW_SYN) &&
+            tcpinfo->seq == (tcp_relative_sequence_numbers() ? 1 : tcpd->fwd->base_seq + 1);
+    if (!starts_stream)
+        return FALSE;
+
+    conversation_set_dissector(conversation, exec_handle);
+    dissect_exec_control(tvb, pinfo, tree, tcpinfo, TRUE);
+    return TRUE;
+}
+
+/* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
+ * subdissector the flags of segments with payload only; for a bare FIN its
+ * sequence analysis has just queued a segment one sequence number long, and
+ * without that analysis the flow's first FIN still marks it the closing
+ * initiator. */
+static gboolean
+frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_info *pinfo,
+              exec_direction_t direction)
+{
+    if (conv->payload_fin_frame == pinfo->num)
+        return TRUE;
+    const tcp_analyze_seq_flow_info_t *seq = tcpd->fwd->tcp_analyze_seq_info;
+    if (seq)
+        return seq->segments && seq->segments->frame == pinfo->num &&
+               seq->segments->nextseq - seq->segments->seq == 1;
+    return tcpd->fwd->closing_initiator && !conv->fin_seen[direction];
+}
+
+/* First pass: a FIN of the control connection that ends the login (the
+ * server's, before any status byte) or the session (the second FIN). */
+static exec_close_t *
+classify_close(packet_info *pinfo, conversation_t *conversation, exec_conv_t *conv)
+{
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
+    exec_direction_t direction = is_client_to_server(conv, pinfo) ?
+            EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
+    if (!tcpd || conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, direction))
+        return NULL;
+    conv->fin_seen[direction] = TRUE;
+
+    gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !conv->engine.status_seen &&
+                        conv->engine.server.start_seen && conv->engine.server.lost_total == 0;
+    gboolean ends = conv->fin_seen[!direction];
+    if (!no_reply && !ends)
+        return NULL;
+
+    exec_close_t *close = wmem_new0(wmem_file_scope(), exec_close_t);
+    close->conv = conv;
+    if (no_reply) {
+        conv->closed_frame = pinfo->num;
+        close->closed_without_reply = TRUE;
+    }
+    if (ends) {
+        conv->end_frame = pinfo->num;
+        exec_stderr_session_ended(conv);
+        close->session_end = TRUE;
+        close->stderr_never_connected = conv->stderr_abandoned;
+        close->stdin_bytes = conv->stdin_bytes;
+        close->stdout_bytes = conv->stdout_bytes;
+        close->stderr_bytes = conv->stderr_bytes;
+    }
+    return close;
+}
+
+static void
+add_count(proto_tree *tree, tvbuff_t *tvb, int hf, guint64 count)
+{
+    proto_item_set_generated(proto_tree_add_uint64(tree, hf, tvb, 0, 0, count));
+}
+
+/* The control connection's FINs.  TCP hands no payload-less segment to a
+ * subdissector, so a postdissector looks at them. */
 static int
 dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     if (sessions_seen == 0 || pinfo->ptype != PT_TCP)
         return 0;
-    if (PINFO_FD_VISITED(pinfo) && sessions_closed_without_reply == 0)
-        return 0;
 
-    conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
-    exec_conv_t *conv = conversation ?
-            (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_state) : NULL;
-    if (!conv)
-        return 0;
-
-    if (!PINFO_FD_VISITED(pinfo) && conv->closed_frame == 0 &&
-        !is_client_to_server(conv, pinfo) && !conv->engine.status_seen &&
-        conv->engine.server.start_seen && conv->engine.server.lost_total == 0) {
-        struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
-        if (tcpd && tcpd->fwd->fin == pinfo->num) {
-            conv->closed_frame = pinfo->num;
-            sessions_closed_without_reply++;
-        }
+    /* The FIN may share the frame with payload: a key no sequence number
+     * takes, under the shared id (the built-in keeps no frame data). */
+    exec_close_t *close = (exec_close_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
+    if (!close && !PINFO_FD_VISITED(pinfo)) {
+        conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
+        exec_conv_t *conv = conversation ?
+                (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_stderr) : NULL;
+        if (!conv || conv->stderr_conversation == conversation)
+            return 0;
+        close = classify_close(pinfo, conversation, conv);
+        if (!close)
+            return 0;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, close);
     }
-    if (conv->closed_frame != pinfo->num)
+    if (!close)
         return 0;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
-    col_add_str(pinfo->cinfo, COL_INFO, "Closed without reply");
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
-    proto_item *item = proto_tree_add_item(exec_tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
-    proto_item_set_generated(item);
-    expert_add_info(pinfo, item, &ei_exec_closed_without_reply);
+    if (close->closed_without_reply) {
+        col_add_str(pinfo->cinfo, COL_INFO, "Closed without reply");
+        proto_item *item = proto_tree_add_item(exec_tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
+        proto_item_set_generated(item);
+        expert_add_info(pinfo, item, &ei_exec_closed_without_reply);
+        exec_taps_queue(pinfo, close->conv, "Closed without reply", hf_exec_password);
+    } else {
+        col_add_str(pinfo->cinfo, COL_INFO, "Session end");
+    }
+    if (close->session_end) {
+        add_count(exec_tree, tvb, hf_exec_stdin_bytes, close->stdin_bytes);
+        add_count(exec_tree, tvb, hf_exec_stdout_bytes, close->stdout_bytes);
+        add_count(exec_tree, tvb, hf_exec_stderr_bytes, close->stderr_bytes);
+        if (close->stderr_never_connected)
+            expert_add_info(pinfo, ti, &ei_exec_stderr_never_connected);
+    }
     return 0;
 }
 
 /* ---- Registration ---- */
 
 static gboolean
-same_string_kind(enum ftenum a, enum ftenum b)
+same_kind(enum ftenum a, enum ftenum b)
 {
     gboolean a_string = a == FT_STRING || a == FT_STRINGZ;
     gboolean b_string = b == FT_STRING || b == FT_STRINGZ;
@@ -479,18 +704,19 @@ static void
 attach_field(hf_register_info *hf)
 {
     int id = proto_registrar_get_id_byname(hf->hfinfo.abbrev);
-    if (id >= 0 && same_string_kind(proto_registrar_get_ftype(id), hf->hfinfo.type)) {
+    if (id >= 0 && same_kind(proto_registrar_get_ftype(id), hf->hfinfo.type)) {
         *hf->p_id = id;
         return;
     }
     if (id >= 0)
-        ws_warning("exec plugin: field %s has an unexpected type; using our own", hf->hfinfo.abbrev);
+        ws_warning("exec plugin: the built-in field %s has another type; not reused", hf->hfinfo.abbrev);
     proto_register_field_array(proto_exec, hf, 1);
 }
 
 void
 exec_register(void)
 {
+    /* The built-in's fields, with its names and types. */
     static hf_register_info hf_shared[] = {
         { &hf_exec_stderr_port,
           { "Stderr port (optional)", EXEC_FILTER ".stderr_port", FT_STRINGZ, BASE_NONE, NULL, 0,
@@ -515,6 +741,9 @@ exec_register(void)
         { &hf_exec_stderr_port_number,
           { "Stderr Port Number", EXEC_FILTER ".stderr_port_number", FT_UINT16, BASE_DEC, NULL, 0,
             "The stderr port as a number; 0 means no stderr channel", HFILL } },
+        { &hf_exec_stderr_channel_in,
+          { "Stderr Channel In", EXEC_FILTER ".stderr_channel_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+            "First frame of the stderr channel this port announced", HFILL } },
         { &hf_exec_status,
           { "Status", EXEC_FILTER ".status", FT_UINT8, BASE_DEC, VALS(exec_status_vals), 0,
             "The server's first byte: 0 when the command runs, 1 before an error message", HFILL } },
@@ -524,6 +753,15 @@ exec_register(void)
         { &hf_exec_closed_without_reply,
           { "Closed Without Reply", EXEC_FILTER ".closed_without_reply", FT_NONE, BASE_NONE, NULL, 0,
             "The server closed the connection before sending a status byte", HFILL } },
+        { &hf_exec_response_in,
+          { "Response In", EXEC_FILTER ".response_in", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, "The frame with the server's status byte", HFILL } },
+        { &hf_exec_request_in,
+          { "Request In", EXEC_FILTER ".request_in", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "The frame that completed the command", HFILL } },
+        { &hf_exec_response_time,
+          { "Response Time", EXEC_FILTER ".response_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+            "Time from the command to the status byte", HFILL } },
         { &hf_exec_unidentified_string,
           { "Unidentified Handshake String", EXEC_FILTER ".unidentified_string", FT_STRINGZ, BASE_NONE,
             NULL, 0, "A handshake string whose field lost bytes make uncertain", HFILL } },
@@ -533,6 +771,15 @@ exec_register(void)
         { &hf_exec_lost_bytes,
           { "Lost Bytes", EXEC_FILTER ".lost_bytes", FT_UINT64, BASE_DEC, NULL, 0,
             "Bytes of this direction's stream never captured before this segment", HFILL } },
+        { &hf_exec_stdin_bytes,
+          { "Session Stdin Bytes", EXEC_FILTER ".stdin_bytes", FT_UINT64, BASE_DEC, NULL, 0,
+            "Bytes the client sent after the command", HFILL } },
+        { &hf_exec_stdout_bytes,
+          { "Session Stdout Bytes", EXEC_FILTER ".stdout_bytes", FT_UINT64, BASE_DEC, NULL, 0,
+            "Bytes the server sent after a success status", HFILL } },
+        { &hf_exec_stderr_bytes,
+          { "Session Stderr Bytes", EXEC_FILTER ".stderr_bytes", FT_UINT64, BASE_DEC, NULL, 0,
+            "Bytes of standard error on the stderr channel", HFILL } },
     };
     static gint *ett[] = { &ett_exec };
     static ei_register_info ei[] = {
@@ -582,6 +829,9 @@ exec_register(void)
         { &ei_exec_retransmitted,
           { EXEC_FILTER ".retransmitted", PI_SEQUENCE, PI_NOTE,
             "Bytes already seen at this stream position (retransmission)", EXPFILL } },
+        { &ei_exec_stderr_never_connected,
+          { EXEC_FILTER ".stderr_never_connected", PI_SEQUENCE, PI_NOTE,
+            "The announced stderr channel never connected", EXPFILL } },
     };
 
     gboolean own_protocol = TRUE;
@@ -600,8 +850,8 @@ exec_register(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(expert_register_protocol(proto_exec), ei, array_length(ei));
 
-    proto_exec_state = proto_register_protocol("Remote Process Execution stderr channel",
-                                               EXEC_SHORT_NAME " stderr", EXEC_FILTER "_stderr");
+    exec_stderr_register();
+    exec_taps_register();
     exec_prefs_register(proto_exec, own_protocol);
 
     exec_handle = create_dissector_handle(dissect_exec, proto_exec);
@@ -644,6 +894,8 @@ exec_handoff(void)
     } else {
         dissector_add_uint_with_preference("tcp.port", EXEC_TCP_PORT, exec_handle);
     }
+    heur_dissector_add("tcp", dissect_exec_heur, EXEC_LONG_NAME " over any TCP port",
+                       EXEC_FILTER "_tcp", proto_exec, HEURISTIC_DISABLE);
 
     /* Keyed to proto_exec, so disabling exec disables it too. */
     register_postdissector(create_dissector_handle(dissect_exec_close, proto_exec));
@@ -651,4 +903,5 @@ exec_handoff(void)
     module_t *tcp_module = prefs_find_module("tcp");
     tcp_relative_seq_pref = tcp_module ?
             prefs_find_preference(tcp_module, "relative_sequence_numbers") : NULL;
+    exec_stderr_handoff();
 }

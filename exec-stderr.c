@@ -1,0 +1,137 @@
+/* exec-stderr.c: the stderr channel of a rexec session.
+ *
+ * The client announces a port in the handshake; the daemon connects back to
+ * it from any port of its own.  Server bytes on that connection are the
+ * command's standard error, client bytes are signal numbers for the command
+ * (rexec(3)).  Like the FTP data channel, the connection is expected with a
+ * wildcard conversation made on the first pass.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-session.h"
+
+#include <epan/expert.h>
+#include <epan/proto_data.h>
+#include <wsutil/str_util.h>
+
+int proto_exec_stderr = -1;
+
+static int hf_exec_stderr_channel = -1;
+static int hf_exec_stderr_data = -1;
+static int hf_exec_signal = -1;
+
+static dissector_handle_t stderr_handle;
+static int proto_tcp = -1;
+
+/* Linux numbering: the daemon passes the byte to kill(2) as it is. */
+static const value_string signal_names[] = {
+    {  1, "SIGHUP" },  {  2, "SIGINT" },    {  3, "SIGQUIT" }, {  4, "SIGILL" },
+    {  5, "SIGTRAP" }, {  6, "SIGABRT" },   {  7, "SIGBUS" },  {  8, "SIGFPE" },
+    {  9, "SIGKILL" }, { 10, "SIGUSR1" },   { 11, "SIGSEGV" }, { 12, "SIGUSR2" },
+    { 13, "SIGPIPE" }, { 14, "SIGALRM" },   { 15, "SIGTERM" }, { 16, "SIGSTKFLT" },
+    { 17, "SIGCHLD" }, { 18, "SIGCONT" },   { 19, "SIGSTOP" }, { 20, "SIGTSTP" },
+    { 21, "SIGTTIN" }, { 22, "SIGTTOU" },   { 23, "SIGURG" },  { 24, "SIGXCPU" },
+    { 25, "SIGXFSZ" }, { 26, "SIGVTALRM" }, { 27, "SIGPROF" }, { 28, "SIGWINCH" },
+    { 29, "SIGIO" },   { 30, "SIGPWR" },    { 31, "SIGSYS" },
+    { 0, NULL }
+};
+
+void
+exec_stderr_announce(packet_info *pinfo, exec_conv_t *conv, guint32 port)
+{
+    if (conv->stderr_conversation)
+        return;
+    /* Client address and port fixed, any server port: the daemon connects
+     * from a port of its choosing. */
+    conversation_t *channel = conversation_new(pinfo->num, &pinfo->src, &pinfo->dst,
+                                               CONVERSATION_TCP, port, 0, NO_PORT2);
+    conversation_set_dissector(channel, stderr_handle);
+    conversation_add_proto_data(channel, proto_exec_stderr, conv);
+    conv->stderr_conversation = channel;
+    conv->stderr_port = port;
+}
+
+void
+exec_stderr_session_ended(exec_conv_t *conv)
+{
+    /* TCP attaches its analysis to the conversation on the channel's first
+     * segment; without it, nothing ever connected. */
+    if (conv->stderr_conversation && !conv->stderr_first_frame &&
+        !conversation_get_proto_data(conv->stderr_conversation, proto_tcp))
+        conv->stderr_abandoned = TRUE;
+}
+
+static int
+dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    conversation_t *channel = find_conversation_pinfo(pinfo, 0);
+    exec_conv_t *conv = channel ?
+            (exec_conv_t *)conversation_get_proto_data(channel, proto_exec_stderr) : NULL;
+    if (!conv || conv->stderr_conversation != channel)
+        return 0;
+
+    /* Whether this frame belongs to the channel is decided once. */
+    if (!PINFO_FD_VISITED(pinfo)) {
+        if (conv->stderr_abandoned)
+            return 0;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, 0, conv);
+        if (!conv->stderr_first_frame)
+            conv->stderr_first_frame = pinfo->num;
+    } else if (!p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, 0)) {
+        return 0;
+    }
+
+    gboolean from_client = pinfo->srcport == conv->stderr_port &&
+                           addresses_equal(&pinfo->src, &conv->client_addr);
+    guint length = tvb_captured_length(tvb);
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
+    proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, -1, ENC_NA);
+    proto_item_append_text(ti, ", stderr channel");
+    proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
+    proto_item *link = proto_tree_add_uint(exec_tree, hf_exec_stderr_channel, tvb, 0, 0,
+                                           conv->port_frame);
+    proto_item_set_generated(link);
+
+    if (!from_client) {
+        if (!PINFO_FD_VISITED(pinfo))
+            conv->stderr_bytes += length;
+        proto_tree_add_item(exec_tree, hf_exec_stderr_data, tvb, 0, -1, ENC_NA);
+        col_add_fstr(pinfo->cinfo, COL_INFO, "stderr %u byte%s", length, plurality(length, "", "s"));
+        return length;
+    }
+    col_set_str(pinfo->cinfo, COL_INFO, "Signal");
+    for (guint i = 0; i < length; i++) {
+        guint8 signal = exec_tvb_get_u8(tvb, i);
+        proto_tree_add_item(exec_tree, hf_exec_signal, tvb, i, 1, ENC_NA);
+        col_append_fstr(pinfo->cinfo, COL_INFO, " %s", val_to_str(signal, signal_names, "%u"));
+    }
+    return length;
+}
+
+void
+exec_stderr_register(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_exec_stderr_channel,
+          { "Stderr Channel Of", EXEC_FILTER ".stderr_channel", FT_FRAMENUM, BASE_NONE, NULL, 0,
+            "The frame whose stderr port announced this channel", HFILL } },
+        { &hf_exec_stderr_data,
+          { "Stderr Data", EXEC_FILTER ".stderr_data", FT_BYTES, BASE_NONE, NULL, 0,
+            "The command's standard error", HFILL } },
+        { &hf_exec_signal,
+          { "Signal", EXEC_FILTER ".signal", FT_UINT8, BASE_DEC, VALS(signal_names), 0,
+            "Signal number the client asks the daemon to deliver to the command", HFILL } },
+    };
+    proto_register_field_array(proto_exec, hf, array_length(hf));
+
+    proto_exec_stderr = proto_register_protocol(EXEC_LONG_NAME " stderr channel",
+                                                EXEC_SHORT_NAME " stderr", EXEC_FILTER "_stderr");
+    stderr_handle = create_dissector_handle(dissect_exec_stderr, proto_exec_stderr);
+}
+
+void
+exec_stderr_handoff(void)
+{
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+}

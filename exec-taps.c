@@ -1,0 +1,102 @@
+/* exec-taps.c: each finished rexec login attempt, for Wireshark's
+ * credentials tap (Tools > Credentials, tshark -z credentials) and for the
+ * "exec" statistics tree (Statistics > EXEC, tshark -z exec,tree).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-session.h"
+
+#include <epan/tap.h>
+#include <epan/stats_tree.h>
+#include <epan/stat_groups.h>
+#include <epan/to_str.h>
+
+/* The layout of tap_credential_t in Wireshark's ui/tap-credentials.h,
+ * which is not installed with the development files. */
+typedef struct {
+    guint num;              /* the frame with the password */
+    guint username_num;
+    guint password_hf_id;
+    gchar *username;
+    const gchar *proto;
+    gchar *info;
+} exec_credential_t;
+
+/* What the "exec" tap carries: one login attempt and how it ended. */
+typedef struct {
+    const char *server;
+    const char *username;
+    const char *command;
+    const char *outcome;
+} exec_attempt_t;
+
+static int credentials_tap = -1;
+static int exec_tap = -1;
+
+static int st_by_server = -1;
+static int st_by_user = -1;
+static int st_by_outcome = -1;
+static int st_commands = -1;
+
+static const char st_sessions[] = "Login attempts";
+
+static void
+exec_stats_init(stats_tree *st)
+{
+    int root = stats_tree_create_node(st, st_sessions, 0, STAT_DT_INT, TRUE);
+    st_by_server = stats_tree_create_node(st, "By server", root, STAT_DT_INT, TRUE);
+    st_by_user = stats_tree_create_node(st, "By user", root, STAT_DT_INT, TRUE);
+    st_by_outcome = stats_tree_create_node(st, "By outcome", root, STAT_DT_INT, TRUE);
+    st_commands = stats_tree_create_node(st, "Commands requested", root, STAT_DT_INT, TRUE);
+}
+
+static tap_packet_status
+exec_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+                  const void *data, tap_flags_t flags _U_)
+{
+    const exec_attempt_t *attempt = (const exec_attempt_t *)data;
+
+    tick_stat_node(st, st_sessions, 0, TRUE);
+    tick_stat_node(st, "By server", 0, TRUE);
+    tick_stat_node(st, attempt->server, st_by_server, FALSE);
+    tick_stat_node(st, "By user", 0, TRUE);
+    tick_stat_node(st, attempt->username ? attempt->username : "(not captured)", st_by_user, FALSE);
+    tick_stat_node(st, "By outcome", 0, TRUE);
+    tick_stat_node(st, attempt->outcome, st_by_outcome, FALSE);
+    tick_stat_node(st, "Commands requested", 0, TRUE);
+    tick_stat_node(st, attempt->command ? attempt->command : "(not captured)", st_commands, FALSE);
+    return TAP_PACKET_REDRAW;
+}
+
+void
+exec_taps_register(void)
+{
+    credentials_tap = register_tap("credentials");
+    exec_tap = register_tap("exec");
+    stats_tree_register_with_group("exec", "exec", "EXEC", 0, exec_stats_packet,
+                                   exec_stats_init, NULL, REGISTER_STAT_GROUP_GENERIC);
+}
+
+void
+exec_taps_queue(packet_info *pinfo, const exec_conv_t *conv, const char *outcome, int password_hf)
+{
+    if (have_tap_listener(credentials_tap) && conv->username) {
+        exec_credential_t *cred = wmem_new0(pinfo->pool, exec_credential_t);
+        cred->num = conv->password_frame ? conv->password_frame : pinfo->num;
+        cred->username_num = conv->username_frame;
+        cred->password_hf_id = password_hf;
+        cred->username = wmem_strdup(pinfo->pool, conv->username);
+        cred->proto = "EXEC";
+        cred->info = wmem_strdup_printf(pinfo->pool, "Command: %s; %s",
+                                        conv->command ? conv->command : "(not captured)", outcome);
+        tap_queue_packet(credentials_tap, pinfo, cred);
+    }
+    if (have_tap_listener(exec_tap)) {
+        exec_attempt_t *attempt = wmem_new0(pinfo->pool, exec_attempt_t);
+        attempt->server = address_to_str(pinfo->pool, &conv->server_addr);
+        attempt->username = conv->username;
+        attempt->command = conv->command;
+        attempt->outcome = outcome;
+        tap_queue_packet(exec_tap, pinfo, attempt);
+    }
+}
