@@ -47,6 +47,7 @@ typedef struct {
     guint32  status_frame;
     guint32  closed_frame;      /* server FIN without any status byte */
     guint32  end_frame;         /* the control connection's last FIN */
+    guint32  payload_frame;     /* the last frame whose payload we classified */
     guint32  payload_fin_frame; /* a FIN that came with payload */
     gboolean fin_seen[2];       /* per exec_direction_t */
 

@@ -501,6 +501,7 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (!frame) {
         frame = classify_frame(tvb, pinfo, conv, tcpinfo);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, key, frame);
+        conv->payload_frame = pinfo->num;
         if (tcpinfo && (tcpinfo->flags & TH_FIN))
             conv->payload_fin_frame = pinfo->num;
     }
@@ -582,7 +583,8 @@ dissect_exec_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *dat
 }
 
 /* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
- * subdissector the flags of segments with payload only; for a bare FIN its
+ * subdissector the flags of segments with payload only; for a bare FIN (a
+ * frame whose payload we did not just see) its
  * sequence analysis has just queued a segment one sequence number long, and
  * without that analysis the flow's first FIN still marks it the closing
  * initiator. */
@@ -590,8 +592,8 @@ static gboolean
 frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_info *pinfo,
               exec_direction_t direction)
 {
-    if (conv->payload_fin_frame == pinfo->num)
-        return TRUE;
+    if (conv->payload_frame == pinfo->num)
+        return conv->payload_fin_frame == pinfo->num;
     const tcp_analyze_seq_flow_info_t *seq = tcpd->fwd->tcp_analyze_seq_info;
     if (seq)
         return seq->segments && seq->segments->frame == pinfo->num &&

@@ -22,7 +22,12 @@ from tshark_run import fields, tshark  # noqa: E402
 EXEC_FIELDS = ["exec.stderr_port", "exec.stderr_port_number", "exec.username",
                "exec.password", "exec.command", "exec.status", "exec.error_message",
                "exec.client_server_data", "exec.server_client_data",
-               "exec.closed_without_reply", "exec.unidentified_string"]
+               "exec.closed_without_reply", "exec.unidentified_string", "exec.request_in",
+               "exec.response_time", "exec.stderr_channel", "exec.stderr_data", "exec.signal",
+               "exec.stdin_bytes", "exec.stdout_bytes", "exec.stderr_bytes"]
+# Links to later frames: known only once the first pass has seen them, so a
+# single pass cannot show them (as in all of Wireshark's request/response links).
+FORWARD_LINKS = ["exec.response_in", "exec.stderr_channel_in"]
 DUMP_FIELDS = ["frame.number", "tcp.stream"] + EXEC_FIELDS + ["_ws.col.Info", "_ws.expert.message"]
 # The built-in dissector has only these.
 BUILTIN_FIELDS = ["frame.number", "tcp.stream", "exec.stderr_port", "exec.username", "exec.password",
@@ -30,13 +35,12 @@ BUILTIN_FIELDS = ["frame.number", "tcp.stream", "exec.stderr_port", "exec.userna
 
 
 def tshark_text(value: bytes) -> str:
-    """A string field as tshark -T fields prints it (UTF-8, C-style escapes)."""
+    """A string field as tshark -T fields prints it: UTF-8, control
+    characters as C escapes, a backslash as it is."""
     text = value.decode("utf-8", "replace")
     out = []
     for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch in "\a\b\f\n\r\t\v":
+        if ch in "\a\b\f\n\r\t\v":
             out.append("\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(ch)])
         elif ord(ch) < 0x20 or ord(ch) == 0x7f:
             out.append("\\x%02x" % ord(ch))
@@ -101,10 +105,44 @@ def check_sessions(pcap, rows, sessions, checker):
                                             f"got {stdin[:40]!r}.. ({len(stdin)})")
         stdout = hexbytes(v for _, v in shown("exec.server_client_data"))
         checker.expect(stdout == sess.stdout, f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}")
+        check_links_and_channel(sess, frames, by_stream, shown, checker, where)
         closed = [n for n, _ in shown("exec.closed_without_reply")] or \
                  [n for n, r in frames.items() if r.get("exec.closed_without_reply") == [""]]
         want_closed = [sess.closed_without_reply] if sess.closed_without_reply else []
         checker.expect(closed == want_closed, f"{where}: closed without reply: want {want_closed}, got {closed}")
+
+
+def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
+    command = sess.get("command")
+    if command and sess.status:
+        checker.expect(shown("exec.response_in") == [(command[1], str(sess.status[1]))],
+                       f"{where}: exec.response_in: got {shown('exec.response_in')}")
+        checker.expect(shown("exec.request_in") == [(sess.status[1], str(command[1]))],
+                       f"{where}: exec.request_in: got {shown('exec.request_in')}")
+    end = sess.end_frame
+    if end and frames.get(end):
+        row = frames[end]
+        counts = (row.get("exec.stdin_bytes"), row.get("exec.stdout_bytes"), row.get("exec.stderr_bytes"))
+        want = ([str(len(sess.stdin))], [str(len(sess.stdout))], [str(len(sess.stderr_out.contiguous()))])
+        checker.expect(counts == want, f"{where}: session counts in frame {end}: want {want}, got {counts}")
+    if sess.stderr_stream is None:
+        return
+    port_frame = sess.get("stderr_port")[1]
+    channel = {int(r["frame.number"][0]): r for r in by_stream.get(sess.stderr_stream, [])}
+    payload = sorted(set(sess.stderr_out.frame_at.values()) | set(sess.stderr_in.frame_at.values()))
+    linked = sorted(n for n, r in channel.items() if r.get("exec.stderr_channel"))
+    checker.expect(linked == payload and all(channel[n]["exec.stderr_channel"] == [str(port_frame)]
+                                             for n in linked),
+                   f"{where}: stderr channel frames {payload} should link to {port_frame}, got {linked}")
+    if payload:
+        checker.expect(shown("exec.stderr_channel_in") == [(port_frame, str(payload[0]))],
+                       f"{where}: exec.stderr_channel_in: got {shown('exec.stderr_channel_in')}")
+    stderr = hexbytes(v for r in channel.values() for v in r.get("exec.stderr_data", []))
+    checker.expect(stderr == sess.stderr_out.contiguous(),
+                   f"{where}: stderr: want {sess.stderr_out.contiguous()!r}, got {stderr!r}")
+    signals = [int(v) for r in channel.values() for v in r.get("exec.signal", [])]
+    checker.expect(signals == list(sess.stderr_in.contiguous()),
+                   f"{where}: signals: want {list(sess.stderr_in.contiguous())}, got {signals}")
 
 
 def dump(rows):
@@ -115,11 +153,13 @@ def check_capture(pcap, fields_out, compare_builtin):
     sessions = read_sessions(pcap)
     plugin = Checker("plugin")
     one_pass = fields(pcap, DUMP_FIELDS)
-    check_sessions(pcap, one_pass, sessions, plugin)
+    two_pass = fields(pcap, DUMP_FIELDS + FORWARD_LINKS, extra=["-2"])
+    check_sessions(pcap, two_pass, sessions, plugin)
     plugin.expect(bool(sessions), "no exec session found in the capture")
-
-    two_pass = fields(pcap, DUMP_FIELDS, extra=["-2"])
-    plugin.expect(dump(one_pass) == dump(two_pass), "one-pass and two-pass output differ")
+    first = dump(one_pass)
+    second = dump(two_pass)
+    plugin.expect(first == second, "one-pass and two-pass output differ: " +
+                  next((f"{a!r} / {b!r}" for a, b in zip(first.split("\n"), second.split("\n")) if a != b), ""))
 
     _, err = tshark(["-r", pcap, "-V"], check=True)
     plugin.expect(err.strip() == "", f"tshark stderr not empty: {err.strip()[:300]}")

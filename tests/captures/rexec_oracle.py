@@ -50,8 +50,14 @@ class Direction:
 @dataclass
 class Session:
     stream: int
+    client_ip: str = ""
+    server_ip: str = ""
     client: Direction = field(default_factory=Direction)
     server: Direction = field(default_factory=Direction)
+    # The stderr channel: the server's connection back to the announced port.
+    stderr_stream: Optional[int] = None
+    stderr_out: Direction = field(default_factory=Direction)    # server -> client: stderr
+    stderr_in: Direction = field(default_factory=Direction)     # client -> server: signals
     # What the dissector must show, with the frame it belongs to.
     strings: List[tuple] = field(default_factory=list)   # (name, bytes, frame)
     stdin: bytes = b""
@@ -93,6 +99,18 @@ class Session:
         elif self.server.fin_frame is not None:
             self.closed_without_reply = self.server.fin_frame
 
+    @property
+    def end_frame(self):
+        """The control connection's second FIN, where the session ends."""
+        fins = [self.client.fin_frame, self.server.fin_frame]
+        return max(fins) if None not in fins else None
+
+    def stderr_port(self):
+        port = self.get("stderr_port")
+        if not port or not port[0].isdigit() or int(port[0]) in (0,) or int(port[0]) > 65535:
+            return None
+        return int(port[0])
+
     def get(self, name):
         for n, value, frame in self.strings:
             if n == name:
@@ -100,29 +118,63 @@ class Session:
         return None
 
 
+def _bool(values):
+    return bool(values) and values[0] in ("1", "True")
+
+
 def read_sessions(pcap, port=EXEC_PORT):
-    rows = fields(pcap, ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport",
-                         "tcp.seq_raw", "tcp.flags.syn", "tcp.flags.fin", "data.data"],
+    rows = fields(pcap, ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport",
+                         "tcp.dstport", "tcp.seq_raw", "tcp.flags.syn", "tcp.flags.fin",
+                         "data.data"],
                   extra=["--disable-protocol", "exec", "-d", f"tcp.port=={port},data",
                          "-o", "tcp.desegment_tcp_streams:FALSE"], plugin=False)
     sessions: Dict[int, Session] = {}
+    others: Dict[int, list] = {}
     for r in rows:
         if not r["tcp.stream"]:
             continue
+        r["src"] = (r["ip.src"] or r["ipv6.src"])[0]
+        stream = int(r["tcp.stream"][0])
         src, dst = int(r["tcp.srcport"][0]), int(r["tcp.dstport"][0])
         if port not in (src, dst):
+            others.setdefault(stream, []).append(r)
             continue
-        stream = int(r["tcp.stream"][0])
         sess = sessions.setdefault(stream, Session(stream))
-        d = sess.client if dst == port else sess.server
-        frame, seq = int(r["frame.number"][0]), int(r["tcp.seq_raw"][0])
-        if r["tcp.flags.syn"][0] in ("1", "True"):
-            d.isn = seq
-            continue
-        if r["data.data"]:
-            d.add(frame, seq, bytes.fromhex(r["data.data"][0].replace(":", "")))
-        if r["tcp.flags.fin"][0] in ("1", "True") and d.fin_frame is None:
-            d.fin_frame = frame
+        if dst == port:
+            sess.client_ip = r["src"]
+        else:
+            sess.server_ip = r["src"]
+        _add_segment(sess.client if dst == port else sess.server, r)
     for sess in sessions.values():
         sess.analyse()
+        _find_stderr_channel(sess, others)
     return [sessions[k] for k in sorted(sessions)]
+
+
+def _add_segment(direction, r):
+    frame, seq = int(r["frame.number"][0]), int(r["tcp.seq_raw"][0])
+    if _bool(r["tcp.flags.syn"]):
+        direction.isn = seq
+        return
+    if r["data.data"]:
+        direction.add(frame, seq, bytes.fromhex(r["data.data"][0].replace(":", "")))
+    if _bool(r["tcp.flags.fin"]) and direction.fin_frame is None:
+        direction.fin_frame = frame
+
+
+def _find_stderr_channel(sess, others):
+    """The first connection from the server to the announced port that
+    opens after the announcement."""
+    port = sess.stderr_port()
+    if port is None:
+        return
+    announced = sess.get("stderr_port")[1]
+    for stream, rows in sorted(others.items()):
+        first = rows[0]
+        if (int(first["tcp.dstport"][0]) == port and first["src"] == sess.server_ip
+                and _bool(first["tcp.flags.syn"]) and int(first["frame.number"][0]) > announced):
+            sess.stderr_stream = stream
+            for r in rows:
+                from_client = int(r["tcp.srcport"][0]) == port
+                _add_segment(sess.stderr_in if from_client else sess.stderr_out, r)
+            return

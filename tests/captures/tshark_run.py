@@ -34,8 +34,9 @@ def tshark(args, plugin=True, check=True):
 
 def fields(pcap, names, extra=(), plugin=True):
     """One dict per frame: field name -> list of values (all occurrences)."""
+    # Quoted, so that an empty string ("") differs from an absent field.
     args = ["-r", pcap, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=\x1f",
-            "-E", "separator=\x1e"]
+            "-E", "separator=\x1e", "-E", "quote=d"]
     for name in names:
         args += ["-e", name]
     out, _ = tshark(list(extra) + args, plugin=plugin)
@@ -44,5 +45,5 @@ def fields(pcap, names, extra=(), plugin=True):
         if not line:
             continue
         cols = line.split("\x1e")
-        rows.append({n: (c.split("\x1f") if c else []) for n, c in zip(names, cols)})
+        rows.append({n: (c[1:-1].split("\x1f") if c else []) for n, c in zip(names, cols)})
     return rows

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's test command: the whole test suite, as CI runs it.
+# Installs what is missing, then runs each part; prints one line per part
+# and closes with 'suites: N passed, N failed'.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bash scripts/install-deps.sh || { echo "suites: 0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 summary=()
+run_part() {
+  local name=$1; shift
+  local start=$SECONDS
+  echo
+  echo "######## $name"
+  if "$@"; then
+    passed=$((passed + 1)); summary+=("ok   $name ($((SECONDS - start)) s)")
+  else
+    failed=$((failed + 1)); summary+=("FAIL $name ($((SECONDS - start)) s)")
+  fi
+}
+
+run_part "host suite: build, engine, captures, fresh daemon traffic" bash tests/run-suite.sh
+
+echo
+echo "######## summary"
+printf '%s\n' "${summary[@]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
