@@ -671,16 +671,18 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
+    col_clear(pinfo->cinfo, COL_INFO);
     if (close->closed_without_reply) {
         col_add_str(pinfo->cinfo, COL_INFO, "Closed without reply");
         proto_item *item = proto_tree_add_item(exec_tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
         proto_item_set_generated(item);
         expert_add_info(pinfo, item, &ei_exec_closed_without_reply);
         exec_taps_queue(pinfo, close->conv, "Closed without reply", hf_exec_password);
-    } else {
-        col_add_str(pinfo->cinfo, COL_INFO, "Session end");
     }
     if (close->session_end) {
+        col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ",
+                            "Session end: stdin %" PRIu64 ", stdout %" PRIu64 ", stderr %" PRIu64 " bytes",
+                            close->stdin_bytes, close->stdout_bytes, close->stderr_bytes);
         add_count(exec_tree, tvb, hf_exec_stdin_bytes, close->stdin_bytes);
         add_count(exec_tree, tvb, hf_exec_stdout_bytes, close->stdout_bytes);
         add_count(exec_tree, tvb, hf_exec_stderr_bytes, close->stderr_bytes);
