@@ -469,8 +469,10 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             item = proto_tree_add_uint64(tree, hf_exec_lost_bytes, tvb, 0, 0, piece->lost);
             proto_item_set_generated(item);
             expert_add_info_format(pinfo, item, &ei_exec_lost,
-                                   "%" PRIu64 " bytes of the %s stream not captured before this segment",
-                                   piece->lost, frame->client_to_server ? "client" : "server");
+                                   "%s not captured: %" PRIu64 " bytes of the %s stream missing at offset %" PRIu64,
+                                   exec_piece_kind_name((exec_piece_kind_t)piece->value), piece->lost,
+                                   frame->client_to_server ? "client" : "server", piece->lost_at);
+            add_info(pinfo, wmem_strdup_printf(pinfo->pool, "[%" PRIu64 " bytes lost]", piece->lost));
             break;
         }
     }

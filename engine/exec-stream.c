@@ -147,7 +147,10 @@ feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
     while (pos < length) {
         uint8_t phase = flow->phase;
 
-        if (phase == CLIENT_UNKNOWN && session->status_seen)
+        /* Status 0 proves the daemon read all four strings, and it cannot
+         * have replied before they arrived: what follows is stdin. */
+        if ((phase == CLIENT_UNKNOWN || phase == CLIENT_UNIDENTIFIED) &&
+            session->status_seen && session->status == 0)
             start_next_field(flow, phase = CLIENT_STDIN);
         if (phase == CLIENT_STDIN || phase == CLIENT_UNKNOWN) {
             exec_piece_t *piece = add_piece(out, phase == CLIENT_STDIN ?
@@ -240,6 +243,28 @@ feed_server(exec_session_t *session, const uint8_t *data, uint32_t pos,
     }
 }
 
+/* What the stream held where a gap starts. */
+static exec_piece_kind_t
+kind_in_progress(const exec_session_t *session, exec_direction_t direction)
+{
+    static const exec_piece_kind_t server_kind[] = {
+        [SERVER_STATUS] = EXEC_PIECE_STATUS,
+        [SERVER_ERROR_TEXT] = EXEC_PIECE_ERROR_MESSAGE,
+        [SERVER_STDOUT] = EXEC_PIECE_STDOUT,
+        [SERVER_AFTER_ERROR] = EXEC_PIECE_UNEXPECTED_DATA,
+        [SERVER_UNKNOWN] = EXEC_PIECE_UNKNOWN_PHASE_DATA,
+    };
+    uint8_t phase = direction == EXEC_CLIENT_TO_SERVER ? session->client.phase : session->server.phase;
+
+    if (direction == EXEC_SERVER_TO_CLIENT)
+        return server_kind[phase];
+    if (phase < HANDSHAKE_STRINGS)
+        return handshake_kind[phase];
+    return phase == CLIENT_STDIN ? EXEC_PIECE_STDIN :
+           phase == CLIENT_UNIDENTIFIED ? EXEC_PIECE_UNIDENTIFIED_STRING :
+           EXEC_PIECE_UNKNOWN_PHASE_DATA;
+}
+
 /* Bytes between what was seen and this segment were never captured: the
  * field in progress lost part of itself, and in the handshake the place of
  * every later string becomes uncertain. */
@@ -278,9 +303,11 @@ exec_session_feed(exec_session_t *session, exec_direction_t direction,
         pos = seen >= length ? length : (uint32_t)seen;
         add_piece(out, EXEC_PIECE_RETRANSMITTED, 0, pos);
     } else if (stream_offset > flow->next_offset) {
-        uint64_t lost = stream_offset - flow->next_offset;
-        add_piece(out, EXEC_PIECE_LOST, 0, 0)->lost = lost;
-        note_gap(session, direction, lost);
+        exec_piece_t *gap = add_piece(out, EXEC_PIECE_LOST, 0, 0);
+        gap->lost = stream_offset - flow->next_offset;
+        gap->lost_at = flow->next_offset;
+        gap->value = kind_in_progress(session, direction);
+        note_gap(session, direction, gap->lost);
     }
 
     if (direction == EXEC_CLIENT_TO_SERVER)

@@ -65,8 +65,10 @@ typedef struct {
     uint16_t anomalies;
     uint32_t offset;    /* first byte, within the segment */
     uint32_t length;    /* bytes within the segment, terminator included */
-    uint32_t value;     /* STDERR_PORT that ENDS: the port; STATUS: the byte */
-    uint64_t lost;      /* EXEC_PIECE_LOST only: bytes missing (offset/length 0) */
+    uint32_t value;     /* STDERR_PORT that ENDS: the port; STATUS: the byte;
+                         * LOST: the exec_piece_kind_t in progress at the gap */
+    uint64_t lost;      /* LOST only: bytes missing (offset/length 0) ... */
+    uint64_t lost_at;   /* ... from this stream position on */
 } exec_piece_t;
 
 /* Most pieces one segment can hold: lost + retransmitted + four strings + stdin. */

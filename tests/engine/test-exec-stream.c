@@ -286,6 +286,7 @@ test_gap_in_handshake_never_mislabels(void)
     CHECK(seg.n_pieces == 3);
     CHECK(seg.consumed == 7);   /* "input" may be the command: reassembled */
     CHECK(seg.pieces[0].kind == EXEC_PIECE_LOST && seg.pieces[0].lost == 10);
+    CHECK(seg.pieces[0].lost_at == 6 && seg.pieces[0].value == EXEC_PIECE_USERNAME);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 4,
                    EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP));
     CHECK(is_piece(&seg, 2, EXEC_PIECE_UNIDENTIFIED_STRING, 4, 3, WHOLE));
@@ -295,6 +296,28 @@ test_gap_in_handshake_never_mislabels(void)
     CHECK(is_piece(&seg, 0, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 6, WHOLE));
     CHECK(is_piece(&seg, 1, EXEC_PIECE_STDIN, 6, 4, EXEC_PIECE_BEGINS));
     CHECK(s.client.lost_total == 10);
+}
+
+static void
+test_success_status_proves_stdin_after_a_gap(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
+    exec_session_feed(&s, C2S, 20, BYTES("md\0"), true, &seg);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 3, EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP));
+    exec_session_feed(&s, S2C, 0, BYTES("\0"), true, &seg);
+    exec_session_feed(&s, C2S, 23, BYTES("a\0b"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDIN, 0, 3, EXEC_PIECE_BEGINS));
+
+    /* An error may come before the client's last strings: no proof. */
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
+    exec_session_feed(&s, C2S, 20, BYTES("md\0"), true, &seg);
+    exec_session_feed(&s, S2C, 0, BYTES("\1username too long\n"), true, &seg);
+    exec_session_feed(&s, C2S, 23, BYTES("a\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 2, WHOLE));
 }
 
 static void
@@ -323,6 +346,7 @@ test_lost_status_byte(void)
     exec_session_init(&s, true, true);
     exec_session_feed(&s, S2C, 1, BYTES("output"), true, &seg);
     CHECK(seg.pieces[0].kind == EXEC_PIECE_LOST && seg.pieces[0].lost == 1);
+    CHECK(seg.pieces[0].lost_at == 0 && seg.pieces[0].value == EXEC_PIECE_STATUS);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 6, EXEC_PIECE_BEGINS));
     CHECK(!s.status_seen);
 }
@@ -431,6 +455,7 @@ main(void)
     test_unknown_status_byte();
     test_retransmission_is_not_shown_twice();
     test_gap_in_handshake_never_mislabels();
+    test_success_status_proves_stdin_after_a_gap();
     test_mid_stream_capture();
     test_lost_status_byte();
     test_oversized_string_is_not_reassembled_forever();
