@@ -10,6 +10,8 @@ packages=(
   tshark
   # make real traffic: the daemon, its PAM stack, capture and plumbing
   rsh-server tcpdump socat iproute2 passwd
+  # tests/heuristic: real rsh and rlogin clients against in.rshd / in.rlogind
+  rsh-client
   # make-captures.sh turns off segmentation offload on lo (real-sized segments)
   ethtool
   # fuzzing and sanitizers

@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+"""rexec-sessions: list the rexec sessions found in pcap files.
+
+Independent of Wireshark: parses pcap (Ethernet / Linux SLL / raw IP, IPv4 and
+IPv6), rebuilds each TCP byte stream from sequence numbers, and splits the
+exec control connection (TCP 512) into stderr port, username, password,
+command and the daemon's reply.  The stderr connection is the one the server
+host opens to <client address>:<announced port>.
+
+  rexec-sessions.py show PCAP...                  human-readable summary
+  rexec-sessions.py tsv --name N [--expect F] PCAP
+        one TSV row per control connection, in SYN order (no header); with
+        --expect, compare with the expectations in F (records of 6
+        NUL-terminated fields: port, user, password, command, outcome, number
+        of segments carrying the request; "*" = any port number / any count;
+        records pair with sessions by user+password+command when unique,
+        else by order) and exit 1 on a mismatch
+  rexec-sessions.py merge --order a,b,c OUT ROWFILE...
+        write OUT = header + rows in scenario order; rows already in OUT are
+        kept for names in the order list that were not re-made
+
+Standard library only; run with Debian's /usr/bin/python3.
+"""
+import hashlib
+import struct
+import sys
+
+EXEC_PORT = 512
+LONG_CMD = 256  # longer commands are written as sha256/len in the TSV
+HEADER = ["name", "stderr_port", "username", "password",
+          "command (escaped: \\n \\t \\\\; over %d bytes: sha256:<hex>/len:<bytes>)" % LONG_CMD,
+          "outcome", "session", "client", "stdin_bytes", "stdout_bytes",
+          "stderr_bytes", "signals", "request_segments"]
+
+
+class Stream:
+    """One direction of a TCP connection."""
+
+    def __init__(self):
+        self.isn = None
+        self.buf = bytearray()
+        self.fin = False
+        self.rst = False
+        self.segs = set()  # (offset, length) of each data segment
+
+    def add(self, seq, payload):
+        if self.isn is None:  # capture started mid-stream: take first seq as origin
+            self.isn = (seq - 1) & 0xFFFFFFFF
+        off = (seq - self.isn - 1) & 0xFFFFFFFF
+        end = off + len(payload)
+        if end > len(self.buf):
+            self.buf.extend(b"\0" * (end - len(self.buf)))
+        self.buf[off:end] = payload
+        self.segs.add((off, len(payload)))
+
+
+class Conn:
+    def __init__(self, idx, cli, srv, t):
+        self.idx, self.cli, self.srv, self.t = idx, cli, srv, t
+        self.c2s, self.s2c = Stream(), Stream()
+
+
+def packets(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        e = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = ">"
+    else:
+        raise SystemExit("%s: not a pcap file (pcapng is not supported)" % path)
+    nsec = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    linktype = struct.unpack(e + "I", data[20:24])[0]
+    pos = 24
+    while pos + 16 <= len(data):
+        sec, frac, incl, _orig = struct.unpack(e + "IIII", data[pos:pos + 16])
+        pkt = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        t = sec + frac / (1e9 if nsec else 1e6)
+        if linktype == 1:  # Ethernet
+            etype, ip = struct.unpack("!H", pkt[12:14])[0], pkt[14:]
+        elif linktype == 113:  # Linux cooked
+            etype, ip = struct.unpack("!H", pkt[14:16])[0], pkt[16:]
+        elif linktype in (12, 101):  # raw IP
+            etype, ip = (0x86DD if pkt[0] >> 4 == 6 else 0x0800), pkt
+        else:
+            raise SystemExit("%s: unsupported link type %d" % (path, linktype))
+        if etype == 0x0800 and ip[9] == 6:
+            ihl = (ip[0] & 15) * 4
+            tot = struct.unpack("!H", ip[2:4])[0]
+            src, dst = "%d.%d.%d.%d" % tuple(ip[12:16]), "%d.%d.%d.%d" % tuple(ip[16:20])
+            tcp = ip[ihl:tot]
+        elif etype == 0x86DD and ip[6] == 6:  # no extension headers on lo
+            plen = struct.unpack("!H", ip[4:6])[0]
+            src, dst = fmt6(ip[8:24]), fmt6(ip[24:40])
+            tcp = ip[40:40 + plen]
+        else:
+            continue
+        sport, dport, seq = struct.unpack("!HHI", tcp[:8])
+        flags = tcp[13]
+        doff = (tcp[12] >> 4) * 4
+        yield t, (src, sport), (dst, dport), seq, flags, tcp[doff:]
+
+
+def fmt6(b):
+    import ipaddress
+    return str(ipaddress.IPv6Address(b))
+
+
+def connections(path):
+    conns, order = {}, []
+    for t, a, b, seq, flags, payload in packets(path):
+        syn, ack, fin, rst = flags & 2, flags & 16, flags & 1, flags & 4
+        key = frozenset((a, b))
+        c = conns.get(key)
+        if syn and not ack and (c is None or c.c2s.fin or c.c2s.rst or c.s2c.rst):
+            c = Conn(len(order), a, b, t)  # new connection (also on a reused tuple)
+            conns[key] = c
+            order.append(c)
+        elif c is None:
+            c = Conn(len(order), a, b, t)  # no SYN seen: guess by port
+            if a[1] == EXEC_PORT:
+                c.cli, c.srv = b, a
+            conns[key] = c
+            order.append(c)
+        st = c.c2s if a == c.cli else c.s2c
+        if syn:
+            st.isn = seq
+        if payload:
+            st.add(seq, payload)
+        st.fin |= bool(fin)
+        st.rst |= bool(rst)
+    return order
+
+
+def sessions(path):
+    conns = connections(path)
+    ctl = [c for c in conns if c.srv[1] == EXEC_PORT]
+    others = [c for c in conns if c.srv[1] != EXEC_PORT]
+    used = set()
+    out = []
+    for n, c in enumerate(ctl, 1):
+        req = bytes(c.c2s.buf)
+        fields = req.split(b"\0", 4)
+        complete = len(fields) == 5
+        while len(fields) < 5:
+            fields.append(b"")
+        port, user, pw, cmd, stdin = fields
+        if not complete:
+            stdin = b""
+        req_len = len(req) - len(stdin)
+        req_segs = [ln for off, ln in sorted(c.c2s.segs) if off < req_len]
+        rep = bytes(c.s2c.buf)
+        if not rep:
+            outcome, stdout = "closed-without-reply", b""
+        elif rep[0] == 0 and rep[1:2] == b"\x01" and rep.count(b"\n") == 1 and rep.endswith(b"\n"):
+            # Debian's daemon sends 0x00 before chdir(home); if that fails the
+            # 0x01 message follows the 0x00
+            outcome, stdout = "error-after-success:" + rep[2:-1].decode("utf-8", "replace"), b""
+        elif rep[0] == 0:
+            outcome, stdout = "success", rep[1:]
+        else:
+            msg = rep[1:].split(b"\n", 1)[0]
+            outcome, stdout = "error:" + msg.decode("utf-8", "replace"), b""
+        err = None
+        if port.isdigit() and int(port) != 0:
+            for o in others:
+                if (o.idx not in used and o.t >= c.t and o.cli[0] == c.srv[0]
+                        and o.srv == (c.cli[0], int(port))):
+                    err = o
+                    used.add(o.idx)
+                    break
+        out.append({
+            "session": n, "conn": c, "client": "%s:%d" % (c.cli[0], c.cli[1]) if ":" not in c.cli[0]
+            else "[%s]:%d" % c.cli,
+            "port": port, "user": user, "password": pw, "command": cmd, "complete": complete,
+            "stdin": stdin, "req_segs": req_segs, "outcome": outcome, "stdout": stdout, "reply": rep,
+            # the daemon opened the stderr connection: its c2s is daemon -> client
+            "stderr": bytes(err.c2s.buf) if err else b"",
+            "signals": bytes(err.s2c.buf) if err else b"",
+            "stderr_conn": err,
+        })
+    return out
+
+
+def esc(b):
+    s = b.decode("utf-8", "backslashreplace")
+    return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def cmd_field(cmd):
+    if len(cmd) > LONG_CMD:
+        return "sha256:%s/len:%d" % (hashlib.sha256(cmd).hexdigest(), len(cmd))
+    return esc(cmd)
+
+
+def row(name, s):
+    return [name, s["port"].decode("ascii", "replace"), esc(s["user"]), esc(s["password"]),
+            cmd_field(s["command"]), s["outcome"], str(s["session"]), s["client"],
+            str(len(s["stdin"])), str(len(s["stdout"])), str(len(s["stderr"])),
+            ",".join(str(x) for x in s["signals"]), str(len(s["req_segs"]))]
+
+
+def read_expect(path):
+    with open(path, "rb") as f:
+        parts = f.read().split(b"\0")
+    parts = parts[:len(parts) // 6 * 6]
+    return [parts[i:i + 6] for i in range(0, len(parts), 6)]
+
+
+def check(ss, exp):
+    errs = []
+    if len(ss) != len(exp):
+        errs.append("%d control connections, expected %d" % (len(ss), len(exp)))
+    # Pair expectations with sessions by (user, password, command) when that is
+    # unique, so concurrent sessions whose SYNs race still match; else by order.
+    keys = [tuple(e[1:4]) for e in exp]
+    if len(set(keys)) == len(keys):
+        by_key = {(s["user"], s["password"], s["command"]): s for s in ss}
+        pairs = [(by_key.get(k, s), e) for k, s, e in zip(keys, ss, exp)]
+    else:
+        pairs = list(zip(ss, exp))
+    for s, (port, user, pw, cmd, outcome, segs) in pairs:
+        n = s["session"]
+        if port == b"*":
+            if not (s["port"].isdigit() and int(s["port"]) > 0):
+                errs.append("session %d: port %r, expected a port number" % (n, s["port"]))
+        elif s["port"] != port:
+            errs.append("session %d: port %r, expected %r" % (n, s["port"], port))
+        for what, got, want in (("user", s["user"], user), ("password", s["password"], pw),
+                                ("command", s["command"], cmd)):
+            if got != want:
+                errs.append("session %d: %s %r, expected %r" % (n, what, got[:80], want[:80]))
+        if s["outcome"] != outcome.decode():
+            errs.append("session %d: outcome %r, expected %r" % (n, s["outcome"], outcome.decode()))
+        if segs != b"*" and len(s["req_segs"]) != int(segs):
+            errs.append("session %d: request in %d segments, expected %s"
+                        % (n, len(s["req_segs"]), segs.decode()))
+        if s["port"].isdigit() and int(s["port"]) and s["outcome"].startswith("success") \
+                and s["complete"] and not s["stderr_conn"]:
+            errs.append("session %d: no stderr connection to port %s" % (n, s["port"].decode()))
+    return errs
+
+
+def show(path):
+    print("== %s" % path)
+    for s in sessions(path):
+        c = s["conn"]
+        print("  session %d  %s -> %s:%d" % (s["session"], s["client"], c.srv[0], c.srv[1]))
+        print("    port=%r user=%r password=%r" % (s["port"], s["user"], s["password"]))
+        cmd = s["command"]
+        print("    command (%d bytes)=%r%s" % (len(cmd), cmd[:120], "..." if len(cmd) > 120 else ""))
+        print("    outcome=%s reply=%r%s" % (s["outcome"], s["reply"][:60],
+                                            "..." if len(s["reply"]) > 60 else ""))
+        print("    request in %d segment(s) of %s bytes" % (len(s["req_segs"]), s["req_segs"]))
+        print("    stdin=%r stdout=%d bytes stderr=%r signals=%r" % (
+            s["stdin"][:60], len(s["stdout"]), s["stderr"][:80], list(s["signals"])))
+        print("    control end: client %s, server %s" % (
+            "RST" if c.c2s.rst else "FIN" if c.c2s.fin else "open",
+            "RST" if c.s2c.rst else "FIN" if c.s2c.fin else "open"))
+        e = s["stderr_conn"]
+        if e:
+            print("    stderr conn %s:%d -> %s:%d" % (e.cli + e.srv))
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "show":
+        for p in argv[1:]:
+            show(p)
+        return 0
+    if argv and argv[0] == "tsv":
+        name, expect, rest = None, None, argv[1:]
+        while rest and rest[0].startswith("--"):
+            if rest[0] == "--name":
+                name, rest = rest[1], rest[2:]
+            elif rest[0] == "--expect":
+                expect, rest = rest[1], rest[2:]
+            else:
+                raise SystemExit("unknown option " + rest[0])
+        if not name or len(rest) != 1:
+            raise SystemExit(__doc__)
+        ss = sessions(rest[0])
+        for s in ss:
+            print("\t".join(row(name, s)))
+        if expect:
+            errs = check(ss, read_expect(expect))
+            for e in errs:
+                sys.stderr.write("%s: %s\n" % (name, e))
+            return 1 if errs else 0
+        return 0
+    if argv and argv[0] == "merge" and len(argv) >= 4 and argv[1] == "--order":
+        order, out, rowfiles = argv[2].split(","), argv[3], argv[4:]
+        rows = {}
+        try:
+            with open(out, encoding="utf-8") as f:
+                for line in f.read().splitlines()[1:]:
+                    if line:
+                        rows.setdefault(line.split("\t", 1)[0], []).append(line)
+        except FileNotFoundError:
+            pass
+        fresh = {}
+        for rf in rowfiles:
+            with open(rf, encoding="utf-8") as f:
+                for line in f.read().splitlines():
+                    if line:
+                        fresh.setdefault(line.split("\t", 1)[0], []).append(line)
+        rows.update(fresh)
+        with open(out, "w", encoding="utf-8") as f:
+            f.write("\t".join(HEADER) + "\n")
+            for n in order:  # rows of names no longer in the list are dropped
+                for line in rows.get(n, []):
+                    f.write(line + "\n")
+        return 0
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
