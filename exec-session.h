@@ -26,10 +26,22 @@
 #define EXEC_LONG_NAME   "Remote Process Execution"
 #endif
 
+/* A whole handshake string seen after a gap in the client stream, whose
+ * field only a later success status can tell (first pass). */
+typedef struct {
+    guint64 start;              /* stream position of its first byte */
+    guint64 end;                /* position after its NUL */
+    guint32 frame;
+    const char *text;
+} exec_pending_string_t;
+
+#define EXEC_HANDSHAKE_STRINGS 4
+
 /* One rexec session: the control connection, and its stderr channel when
  * the client announced one.  Written on the first pass only. */
 typedef struct {
     exec_session_t engine;
+    conversation_t *conversation;   /* the control connection */
     address  client_addr;
     address  server_addr;
     guint32  server_port;
@@ -50,6 +62,10 @@ typedef struct {
     guint32  payload_frame;     /* the last frame whose payload we classified */
     guint32  payload_fin_frame; /* a FIN that came with payload */
     gboolean fin_seen[2];       /* per exec_direction_t */
+    gboolean rst_seen;
+
+    exec_pending_string_t pending[EXEC_HANDSHAKE_STRINGS];
+    guint8   n_pending;
 
     conversation_t *stderr_conversation;
     guint32  stderr_port;

@@ -12,6 +12,7 @@
 
 #include <epan/expert.h>
 #include <epan/proto_data.h>
+#include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
 
 int proto_exec_stderr = -1;
@@ -54,10 +55,12 @@ exec_stderr_announce(packet_info *pinfo, exec_conv_t *conv, guint32 port)
 void
 exec_stderr_session_ended(exec_conv_t *conv)
 {
-    /* TCP attaches its analysis to the conversation on the channel's first
-     * segment; without it, nothing ever connected. */
+    /* The channel connected if TCP saw its SYN/ACK (bit 0x02 of TCP's
+     * completeness flags); a refused connect-back leaves only a SYN. */
+    const struct tcp_analysis *tcpd = conv->stderr_conversation ?
+            (const struct tcp_analysis *)conversation_get_proto_data(conv->stderr_conversation, proto_tcp) : NULL;
     if (conv->stderr_conversation && !conv->stderr_first_frame &&
-        !conversation_get_proto_data(conv->stderr_conversation, proto_tcp))
+        !(tcpd && (tcpd->conversation_completeness & 0x02)))
         conv->stderr_abandoned = TRUE;
 }
 

@@ -8,7 +8,6 @@
 
 #include <epan/tap.h>
 #include <epan/stats_tree.h>
-#include <epan/stat_groups.h>
 #include <epan/to_str.h>
 
 /* The layout of tap_credential_t in Wireshark's ui/tap-credentials.h,
@@ -73,8 +72,9 @@ exec_taps_register(void)
 {
     credentials_tap = register_tap("credentials");
     exec_tap = register_tap("exec");
-    stats_tree_register_with_group("exec", "exec", "EXEC", 0, exec_stats_packet,
-                                   exec_stats_init, NULL, REGISTER_STAT_GROUP_GENERIC);
+    /* Registered as a plugin's tree: the Qt GUI lists only those in
+     * Statistics by itself (built-in trees have hard-coded menu entries). */
+    stats_tree_register_plugin("exec", "exec", "EXEC", 0, exec_stats_packet, exec_stats_init, NULL);
 }
 
 void

@@ -32,6 +32,9 @@
  * flow's SYN (client) or SYN/ACK (server) was seen. */
 #define TCP_FLOW_SAW_SYN     0x02
 #define TCP_FLOW_SAW_SYNACK  0x04
+/* tcp_analysis.conversation_completeness bits, also private to packet-tcp.c. */
+#define TCP_COMPLETENESS_SYNACK 0x02
+#define TCP_COMPLETENESS_RST    0x20
 
 int proto_exec = -1;
 gint ett_exec = -1;
@@ -73,6 +76,8 @@ static expert_field ei_exec_unidentified = EI_INIT;
 static expert_field ei_exec_unknown_phase = EI_INIT;
 static expert_field ei_exec_retransmitted = EI_INIT;
 static expert_field ei_exec_stderr_never_connected = EI_INIT;
+static expert_field ei_exec_identified_by_status = EI_INIT;
+static expert_field ei_exec_truncated = EI_INIT;
 
 static dissector_handle_t exec_handle;
 static dissector_handle_t builtin_handle;
@@ -94,12 +99,19 @@ typedef struct {
     guint32  consumed;          /* < tvb length: TCP reassembles the rest */
     const char *username;       /* the session's, as known at this frame */
     const char *command;
+    /* On a success status: strings of earlier frames it identified. */
+    exec_pending_string_t identified[EXEC_HANDSHAKE_STRINGS];
+    exec_piece_kind_t identified_kind[EXEC_HANDSHAKE_STRINGS];
+    guint8   n_identified;
 } exec_frame_t;
 
 /* A control-connection FIN that ends something: the login (no status byte
  * ever came) or the session (byte counts as they stood then). */
 typedef struct {
     exec_conv_t *conv;
+    const char *username;       /* the session's, as known at this frame */
+    const char *command;
+    gboolean after_payload;     /* the frame's payload was dissected too */
     gboolean closed_without_reply;
     gboolean session_end;
     gboolean stderr_never_connected;
@@ -109,13 +121,13 @@ typedef struct {
 } exec_close_t;
 
 static guint32 sessions_seen;
-static guint32 closes_marked;
+static exec_conv_t *last_payload_conv;     /* first pass: the frame just classified */
 
 static void
 exec_init(void)
 {
     sessions_seen = 0;
-    closes_marked = 0;
+    last_payload_conv = NULL;
 }
 
 static gboolean
@@ -149,7 +161,10 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
     tcp_flow_t *client_flow = to_server ? tcpd->fwd : tcpd->rev;
     tcp_flow_t *server_flow = to_server ? tcpd->rev : tcpd->fwd;
-    gboolean client_start = (client_flow->static_flags & TCP_FLOW_SAW_SYN) != 0;
+    /* Without the SYN, the SYN/ACK's acknowledgement gave TCP the client's
+     * initial sequence number all the same. */
+    gboolean client_start = (client_flow->static_flags & TCP_FLOW_SAW_SYN) ||
+                            (server_flow->static_flags & TCP_FLOW_SAW_SYNACK);
     gboolean server_start = (server_flow->static_flags & TCP_FLOW_SAW_SYNACK) != 0;
     gboolean relative = tcp_relative_sequence_numbers();
 
@@ -159,6 +174,7 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
     conv->seq_origin[EXEC_SERVER_TO_CLIENT] = relative ? 1 : server_flow->base_seq + 1;
     exec_session_init(&conv->engine, client_start, server_start);
 
+    conv->conversation = conversation;
     conversation_add_proto_data(conversation, proto_exec_stderr, conv);
     sessions_seen++;
     return conv;
@@ -251,6 +267,58 @@ learn_from_piece(exec_conv_t *conv, tvbuff_t *tvb, packet_info *pinfo, const exe
     }
 }
 
+/* First pass: whole strings after a client gap wait for a success status
+ * to name them; a new gap breaks the chain. */
+static void
+track_unidentified(exec_conv_t *conv, tvbuff_t *tvb, packet_info *pinfo, guint64 segment_offset,
+                   const exec_piece_t *piece)
+{
+    if (piece->kind == EXEC_PIECE_LOST) {
+        conv->n_pending = 0;
+        return;
+    }
+    if (piece->kind != EXEC_PIECE_UNIDENTIFIED_STRING || !is_whole(piece))
+        return;
+    if (conv->n_pending == EXEC_HANDSHAKE_STRINGS) {
+        memmove(&conv->pending[0], &conv->pending[1], sizeof conv->pending[0] * (EXEC_HANDSHAKE_STRINGS - 1));
+        conv->n_pending--;
+    }
+    exec_pending_string_t *pending = &conv->pending[conv->n_pending++];
+    pending->start = segment_offset + piece->offset;
+    pending->end = pending->start + piece->length;
+    pending->frame = pinfo->num;
+    pending->text = piece_text(wmem_file_scope(), tvb, piece);
+}
+
+/* First pass, on a success status: the daemon replies once it has read the
+ * command's NUL, so the client position the status segment acknowledges
+ * ends the command; contiguous whole strings before it are the password,
+ * the username and the port, counting back. */
+static void
+identify_by_status(exec_conv_t *conv, exec_frame_t *frame, const struct tcpinfo *tcpinfo)
+{
+    static const exec_piece_kind_t by_position[EXEC_HANDSHAKE_STRINGS] = {
+        EXEC_PIECE_STDERR_PORT, EXEC_PIECE_USERNAME, EXEC_PIECE_PASSWORD, EXEC_PIECE_COMMAND
+    };
+    guint32 acked = tcpinfo->lastackseq - conv->seq_origin[EXEC_CLIENT_TO_SERVER];
+    int i = conv->n_pending - 1;
+
+    if (i < 0 || (guint32)conv->pending[i].end != acked)
+        return;
+    for (int position = EXEC_HANDSHAKE_STRINGS - 1; i >= 0 && position >= 0; i--, position--) {
+        const exec_pending_string_t *pending = &conv->pending[i];
+        frame->identified[frame->n_identified] = *pending;
+        frame->identified_kind[frame->n_identified++] = by_position[position];
+        if (by_position[position] == EXEC_PIECE_COMMAND && !conv->command)
+            conv->command = pending->text;
+        if (by_position[position] == EXEC_PIECE_USERNAME && !conv->username)
+            conv->username = pending->text;
+        if (i > 0 && conv->pending[i - 1].end != pending->start)
+            break;
+    }
+    conv->n_pending = 0;
+}
+
 /* First pass: run the engine and keep its answer for this frame. */
 static exec_frame_t *
 classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
@@ -261,8 +329,8 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
     guint32 length = tvb_captured_length(tvb);
     exec_segment_t segment;
 
-    exec_session_feed(&conv->engine, direction, stream_offset(conv, direction, tcpinfo),
-                      tvb_get_ptr(tvb, 0, length), length,
+    guint64 offset = stream_offset(conv, direction, tcpinfo);
+    exec_session_feed(&conv->engine, direction, offset, tvb_get_ptr(tvb, 0, length), length,
                       pinfo->can_desegment > 0, &segment);
 
     exec_frame_t *frame = wmem_new0(wmem_file_scope(), exec_frame_t);
@@ -272,8 +340,14 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
     frame->n_pieces = (guint8)segment.n_pieces;
     frame->pieces = (exec_piece_t *)wmem_memdup(wmem_file_scope(), segment.pieces,
                                                segment.n_pieces * sizeof(exec_piece_t));
-    for (unsigned i = 0; i < segment.n_pieces; i++)
-        learn_from_piece(conv, tvb, pinfo, &segment.pieces[i]);
+    for (unsigned i = 0; i < segment.n_pieces; i++) {
+        const exec_piece_t *piece = &segment.pieces[i];
+        learn_from_piece(conv, tvb, pinfo, piece);
+        if (direction == EXEC_CLIENT_TO_SERVER)
+            track_unidentified(conv, tvb, pinfo, offset, piece);
+        else if (piece->kind == EXEC_PIECE_STATUS && piece->value == 0 && tcpinfo)
+            identify_by_status(conv, frame, tcpinfo);
+    }
     frame->username = conv->username;
     frame->command = conv->command;
     return frame;
@@ -283,6 +357,13 @@ static proto_item *
 add_string_piece(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int hf,
                  const exec_piece_t *piece)
 {
+    /* Cut by the snaplen: a value would be wrong, so the field is not set. */
+    if (!(piece->flags & EXEC_PIECE_ENDS) && tvb_captured_length(tvb) < tvb_reported_length(tvb) &&
+        piece->offset + piece->length == tvb_captured_length(tvb))
+        return proto_tree_add_expert_format(tree, pinfo, &ei_exec_truncated, tvb, piece->offset,
+                                            piece->length, "%s cut short by the capture's snaplen: %s",
+                                            exec_piece_kind_name(piece->kind),
+                                            tvb_format_text(pinfo->pool, tvb, piece->offset, piece->length));
     proto_item *item = proto_tree_add_item(tree, hf, tvb, piece->offset, piece->length, ENC_UTF_8);
     if (piece->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED)
         expert_add_info(pinfo, item, &ei_exec_string_oversized);
@@ -302,14 +383,40 @@ add_frame_link(proto_tree *tree, tvbuff_t *tvb, int hf, guint32 frame)
         proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, frame));
 }
 
-static void
-add_info(packet_info *pinfo, const char *text)
+/* The Info column, written front to back: the session prefix, then one
+ * entry per piece (no prepending, no temporary strings: this runs on every
+ * frame). */
+typedef struct {
+    packet_info *pinfo;
+    gboolean started;
+} exec_info_t;
+
+static void G_GNUC_PRINTF(2, 3)
+add_info(exec_info_t *info, const char *format, ...)
 {
-    col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", text);
+    char text[ITEM_LABEL_LENGTH];
+    va_list args;
+
+    va_start(args, format);
+    g_vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    col_append_sep_str(info->pinfo->cinfo, COL_INFO, info->started ? ", " : NULL, text);
+    info->started = TRUE;
+}
+
+/* As the built-in does: the session's username and command on every frame
+ * once known, unless the frame shows them itself. */
+static void
+add_session_prefix(exec_info_t *info, const char *username, const char *command)
+{
+    if (username && exec_prefs_show_username())
+        col_append_fstr(info->pinfo->cinfo, COL_INFO, "Username:%s ", username);
+    if (command && exec_prefs_show_command())
+        col_append_fstr(info->pinfo->cinfo, COL_INFO, "Command:%s ", command);
 }
 
 static void
-show_stderr_port(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+show_stderr_port(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info, const exec_frame_t *frame,
                  const exec_piece_t *piece)
 {
     add_string_piece(tree, tvb, pinfo, hf_exec_stderr_port, piece);
@@ -324,15 +431,26 @@ show_stderr_port(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec
         expert_add_info(pinfo, item, &ei_exec_port_out_of_range);
     if (piece->value == 0) {
         proto_item_append_text(item, " (no stderr channel)");
-        add_info(pinfo, "No stderr channel");
+        add_info(info, "No stderr channel");
         return;
     }
-    add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Stderr port %u", piece->value));
+    add_info(info, "Stderr port %u", piece->value);
     add_frame_link(tree, tvb, hf_exec_stderr_channel_in, frame->conv->stderr_first_frame);
 }
 
+static int
+string_field(exec_piece_kind_t kind)
+{
+    switch (kind) {
+    case EXEC_PIECE_STDERR_PORT: return hf_exec_stderr_port;
+    case EXEC_PIECE_USERNAME: return hf_exec_username;
+    case EXEC_PIECE_PASSWORD: return hf_exec_password;
+    default: return hf_exec_command;
+    }
+}
+
 static void
-show_status(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+show_status(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info, const exec_frame_t *frame,
             const exec_piece_t *piece, gboolean message_follows)
 {
     const exec_conv_t *conv = frame->conv;
@@ -344,23 +462,31 @@ show_status(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_fram
         nstime_delta(&delta, &pinfo->abs_ts, &conv->command_time);
         proto_item_set_generated(proto_tree_add_time(tree, hf_exec_response_time, tvb, 0, 0, &delta));
     }
+    for (unsigned i = 0; i < frame->n_identified; i++) {
+        const exec_pending_string_t *found = &frame->identified[i];
+        proto_item *named = proto_tree_add_string(tree, string_field(frame->identified_kind[i]), tvb, 0, 0,
+                                                  found->text);
+        proto_item_set_generated(named);
+        proto_item_append_text(named, " [sent in frame %u]", found->frame);
+        expert_add_info(pinfo, named, &ei_exec_identified_by_status);
+    }
     if (piece->anomalies & EXEC_ANOMALY_STATUS_UNKNOWN) {
         expert_add_info(pinfo, item, &ei_exec_status_unknown);
         const char *outcome = wmem_strdup_printf(pinfo->pool, "Unknown status %u", piece->value);
-        add_info(pinfo, outcome);
+        add_info(info, "%s", outcome);
         exec_taps_queue(pinfo, conv, outcome, hf_exec_password);
     } else if (piece->value == 0) {
-        add_info(pinfo, "Success");
+        add_info(info, "Success");
         exec_taps_queue(pinfo, conv, "Success", hf_exec_password);
     } else if (!message_follows) {
         /* The message comes in a later segment. */
         expert_add_info(pinfo, item, &ei_exec_login_failed);
-        add_info(pinfo, "Error");
+        add_info(info, "Error");
     }
 }
 
 static void
-show_error_message(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+show_error_message(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info, const exec_frame_t *frame,
                    const exec_piece_t *piece)
 {
     guint32 text_length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
@@ -369,13 +495,13 @@ show_error_message(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ex
     const char *outcome = wmem_strdup_printf(pinfo->pool, "Error: %s",
                                              piece_text(pinfo->pool, tvb, piece));
     expert_add_info_format(pinfo, item, &ei_exec_login_failed, "Server refused: %s", outcome + 7);
-    add_info(pinfo, outcome);
+    add_info(info, "%s", outcome);
     if (piece->flags & EXEC_PIECE_ENDS)
         exec_taps_queue(pinfo, frame->conv, outcome, hf_exec_password);
 }
 
 static void
-show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_t *frame,
+show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info, const exec_frame_t *frame,
           const exec_piece_t *piece)
 {
     int hf = frame->client_to_server ? hf_exec_client_server_data : hf_exec_server_client_data;
@@ -386,18 +512,18 @@ show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_
     case EXEC_PIECE_STDOUT: {
         const char *stream = piece->kind == EXEC_PIECE_STDIN ? "stdin" : "stdout";
         proto_item_append_text(item, " (%s)", stream);
-        add_info(pinfo, wmem_strdup_printf(pinfo->pool, "%s %u byte%s", stream, piece->length,
-                                           plurality(piece->length, "", "s")));
+        add_info(info, "%s %u byte%s", stream, piece->length,
+                                           plurality(piece->length, "", "s"));
         break;
     }
     case EXEC_PIECE_UNEXPECTED_DATA:
         expert_add_info(pinfo, item, &ei_exec_unexpected_data);
-        add_info(pinfo, "Unexpected data");
+        add_info(info, "Unexpected data");
         break;
     default:    /* EXEC_PIECE_UNKNOWN_PHASE_DATA */
         expert_add_info(pinfo, item, &ei_exec_unknown_phase);
-        add_info(pinfo, wmem_strdup_printf(pinfo->pool, "%s data %u bytes (session start not captured)",
-                 frame->client_to_server ? "Client" : "Server", piece->length));
+        add_info(info, "%s data %u bytes (session start not captured)",
+                 frame->client_to_server ? "Client" : "Server", piece->length);
         break;
     }
 }
@@ -406,24 +532,31 @@ show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const exec_frame_
 static void
 show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame_t *frame)
 {
+    exec_info_t info_column = { pinfo, FALSE }, *info = &info_column;
     gboolean shows_username = FALSE, shows_command = FALSE;
     proto_item *item;
+
+    for (unsigned i = 0; i < frame->n_pieces; i++) {
+        shows_username |= frame->pieces[i].kind == EXEC_PIECE_USERNAME;
+        shows_command |= frame->pieces[i].kind == EXEC_PIECE_COMMAND;
+    }
+    add_session_prefix(info, shows_username ? NULL : frame->username,
+                       shows_command ? NULL : frame->command);
 
     for (unsigned i = 0; i < frame->n_pieces; i++) {
         const exec_piece_t *piece = &frame->pieces[i];
 
         switch (piece->kind) {
         case EXEC_PIECE_STDERR_PORT:
-            show_stderr_port(tree, tvb, pinfo, frame, piece);
+            show_stderr_port(tree, tvb, pinfo, info, frame, piece);
             break;
         case EXEC_PIECE_USERNAME:
             item = add_string_piece(tree, tvb, pinfo, hf_exec_username, piece);
             if (piece->anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG)
                 expert_add_info(pinfo, item, &ei_exec_username_too_long);
             if (is_whole(piece))
-                add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Login %s",
-                                                   piece_text(pinfo->pool, tvb, piece)));
-            shows_username = TRUE;
+                add_info(info, "Login %s",
+                                                   piece_text(pinfo->pool, tvb, piece));
             break;
         case EXEC_PIECE_PASSWORD:
             item = add_string_piece(tree, tvb, pinfo, hf_exec_password, piece);
@@ -436,34 +569,33 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             if (piece->flags & EXEC_PIECE_ENDS)
                 add_frame_link(tree, tvb, hf_exec_response_in, frame->conv->status_frame);
             if (is_whole(piece))
-                add_info(pinfo, wmem_strdup_printf(pinfo->pool, "Command: %s",
-                                                   piece_text(pinfo->pool, tvb, piece)));
-            shows_command = TRUE;
+                add_info(info, "Command: %s",
+                                                   piece_text(pinfo->pool, tvb, piece));
             break;
         case EXEC_PIECE_UNIDENTIFIED_STRING:
             item = proto_tree_add_item(tree, hf_exec_unidentified_string, tvb, piece->offset,
                                        piece->length, ENC_UTF_8);
             expert_add_info(pinfo, item, &ei_exec_unidentified);
-            add_info(pinfo, "Unidentified handshake string");
+            add_info(info, "Unidentified handshake string");
             break;
         case EXEC_PIECE_STATUS:
-            show_status(tree, tvb, pinfo, frame, piece,
+            show_status(tree, tvb, pinfo, info, frame, piece,
                         i + 1 < frame->n_pieces && frame->pieces[i + 1].kind == EXEC_PIECE_ERROR_MESSAGE);
             break;
         case EXEC_PIECE_ERROR_MESSAGE:
-            show_error_message(tree, tvb, pinfo, frame, piece);
+            show_error_message(tree, tvb, pinfo, info, frame, piece);
             break;
         case EXEC_PIECE_STDIN:
         case EXEC_PIECE_STDOUT:
         case EXEC_PIECE_UNEXPECTED_DATA:
         case EXEC_PIECE_UNKNOWN_PHASE_DATA:
-            show_data(tree, tvb, pinfo, frame, piece);
+            show_data(tree, tvb, pinfo, info, frame, piece);
             break;
         case EXEC_PIECE_RETRANSMITTED:
             item = proto_tree_add_item(tree, hf_exec_retransmitted_data, tvb, piece->offset,
                                        piece->length, ENC_NA);
             expert_add_info(pinfo, item, &ei_exec_retransmitted);
-            add_info(pinfo, "Retransmitted data");
+            add_info(info, "Retransmitted data");
             break;
         case EXEC_PIECE_LOST:
             item = proto_tree_add_uint64(tree, hf_exec_lost_bytes, tvb, 0, 0, piece->lost);
@@ -472,17 +604,11 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
                                    "%s not captured: %" PRIu64 " bytes of the %s stream missing at offset %" PRIu64,
                                    exec_piece_kind_name((exec_piece_kind_t)piece->value), piece->lost,
                                    frame->client_to_server ? "client" : "server", piece->lost_at);
-            add_info(pinfo, wmem_strdup_printf(pinfo->pool, "[%" PRIu64 " bytes lost]", piece->lost));
+            add_info(info, "[%" PRIu64 " bytes lost]", piece->lost);
             break;
         }
     }
 
-    /* As the built-in does: the session's username and command on every
-     * frame once known, unless the frame shows them itself. */
-    if (frame->command && !shows_command && exec_prefs_show_command())
-        col_prepend_fstr(pinfo->cinfo, COL_INFO, "Command:%s ", frame->command);
-    if (frame->username && !shows_username && exec_prefs_show_username())
-        col_prepend_fstr(pinfo->cinfo, COL_INFO, "Username:%s ", frame->username);
 }
 
 /* Shared by the port table and the heuristic; to_server says which way this
@@ -491,19 +617,20 @@ static int
 dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      const struct tcpinfo *tcpinfo, gboolean to_server)
 {
-    conversation_t *conversation = find_or_create_conversation(pinfo);
-    exec_conv_t *conv = exec_conv_get(conversation, pinfo, to_server);
-    if (!conv)
-        return 0;
-
-    /* Keyed by sequence number: TCP may hand one frame over in two calls. */
+    /* Keyed by sequence number: TCP may hand one frame over in two calls.
+     * Later passes find everything there, without a conversation lookup. */
     guint32 key = tcpinfo ? tcpinfo->seq : 0;
     exec_frame_t *frame = (exec_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                            proto_exec_stderr, key);
     if (!frame) {
+        conversation_t *conversation = find_or_create_conversation(pinfo);
+        exec_conv_t *conv = exec_conv_get(conversation, pinfo, to_server);
+        if (!conv)
+            return 0;
         frame = classify_frame(tvb, pinfo, conv, tcpinfo);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, key, frame);
         conv->payload_frame = pinfo->num;
+        last_payload_conv = conv;
         if (tcpinfo && (tcpinfo->flags & TH_FIN))
             conv->payload_fin_frame = pinfo->num;
     }
@@ -543,7 +670,7 @@ looks_like_handshake(tvbuff_t *tvb)
     gint offset = 0, strings = 0;
 
     while (offset < length && strings < 3) {
-        gint nul = tvb_find_guint8(tvb, offset, MIN(length - offset, 256), 0);
+        gint nul = exec_tvb_find_u8(tvb, offset, MIN(length - offset, 256), 0);
         if (nul < 0)
             return FALSE;
         for (gint i = offset; i < nul; i++) {
@@ -560,7 +687,7 @@ looks_like_handshake(tvbuff_t *tvb)
     return (strings == 1 && offset == length && length > 1) || strings == 3;
 }
 
-static gboolean
+static exec_heur_result_t
 dissect_exec_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     const struct tcpinfo *tcpinfo = (const struct tcpinfo *)data;
@@ -611,18 +738,29 @@ classify_close(packet_info *pinfo, conversation_t *conversation, exec_conv_t *co
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
     exec_direction_t direction = is_client_to_server(conv, pinfo) ?
             EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
-    if (!tcpd || conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, direction))
+    if (!tcpd || conv->rst_seen)
         return NULL;
-    conv->fin_seen[direction] = TRUE;
-
+    /* A reset ends the session too (the daemon resets after an error when
+     * the request was not read to its end): TCP's completeness flags say
+     * when the conversation first saw one. */
+    gboolean rst = (tcpd->conversation_completeness & TCP_COMPLETENESS_RST) != 0;
+    if (rst)
+        conv->rst_seen = TRUE;
+    else if (conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, direction))
+        return NULL;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !conv->engine.status_seen &&
+                        !conv->fin_seen[direction] && conv->closed_frame == 0 &&
                         conv->engine.server.start_seen && conv->engine.server.lost_total == 0;
-    gboolean ends = conv->fin_seen[!direction];
+    conv->fin_seen[direction] = TRUE;
+    gboolean ends = rst || conv->fin_seen[!direction];
     if (!no_reply && !ends)
         return NULL;
 
     exec_close_t *close = wmem_new0(wmem_file_scope(), exec_close_t);
     close->conv = conv;
+    close->username = conv->username;
+    close->command = conv->command;
+    close->after_payload = conv->payload_frame == pinfo->num;
     if (no_reply) {
         conv->closed_frame = pinfo->num;
         close->closed_without_reply = TRUE;
@@ -657,12 +795,18 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
      * takes, under the shared id (the built-in keeps no frame data). */
     exec_close_t *close = (exec_close_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
     if (!close && !PINFO_FD_VISITED(pinfo)) {
-        conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
-        exec_conv_t *conv = conversation ?
-                (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_stderr) : NULL;
-        if (!conv || conv->stderr_conversation == conversation)
-            return 0;
-        close = classify_close(pinfo, conversation, conv);
+        /* The control dissector has just seen this frame's payload: no
+         * need to look the conversation up again. */
+        exec_conv_t *conv = last_payload_conv && last_payload_conv->payload_frame == pinfo->num ?
+                last_payload_conv : NULL;
+        if (!conv) {
+            conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
+            conv = conversation ?
+                    (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_stderr) : NULL;
+            if (!conv || conv->stderr_conversation == conversation)
+                return 0;
+        }
+        close = classify_close(pinfo, conv->conversation, conv);
         if (!close)
             return 0;
         p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, close);
@@ -673,18 +817,22 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
-    col_clear(pinfo->cinfo, COL_INFO);
+    /* A FIN with payload keeps what the control dissector wrote. */
+    exec_info_t info_column = { pinfo, close->after_payload }, *info = &info_column;
+    if (!close->after_payload) {
+        col_clear(pinfo->cinfo, COL_INFO);
+        add_session_prefix(info, close->username, close->command);
+    }
     if (close->closed_without_reply) {
-        col_add_str(pinfo->cinfo, COL_INFO, "Closed without reply");
+        add_info(info, "Closed without reply");
         proto_item *item = proto_tree_add_item(exec_tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
         proto_item_set_generated(item);
         expert_add_info(pinfo, item, &ei_exec_closed_without_reply);
         exec_taps_queue(pinfo, close->conv, "Closed without reply", hf_exec_password);
     }
     if (close->session_end) {
-        col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ",
-                            "Session end: stdin %" PRIu64 ", stdout %" PRIu64 ", stderr %" PRIu64 " bytes",
-                            close->stdin_bytes, close->stdout_bytes, close->stderr_bytes);
+        add_info(info, "Session end: stdin %" PRIu64 ", stdout %" PRIu64 ", stderr %" PRIu64 " bytes",
+                 close->stdin_bytes, close->stdout_bytes, close->stderr_bytes);
         add_count(exec_tree, tvb, hf_exec_stdin_bytes, close->stdin_bytes);
         add_count(exec_tree, tvb, hf_exec_stdout_bytes, close->stdout_bytes);
         add_count(exec_tree, tvb, hf_exec_stderr_bytes, close->stderr_bytes);
@@ -835,6 +983,13 @@ exec_register(void)
         { &ei_exec_retransmitted,
           { EXEC_FILTER ".retransmitted", PI_SEQUENCE, PI_NOTE,
             "Bytes already seen at this stream position (retransmission)", EXPFILL } },
+        { &ei_exec_identified_by_status,
+          { EXEC_FILTER ".identified_by_status", PI_SEQUENCE, PI_NOTE,
+            "Handshake string after lost bytes, identified by counting back from the position the "
+            "success status acknowledges", EXPFILL } },
+        { &ei_exec_truncated,
+          { EXEC_FILTER ".truncated", PI_MALFORMED, PI_WARN,
+            "String cut short by the capture's snaplen", EXPFILL } },
         { &ei_exec_stderr_never_connected,
           { EXEC_FILTER ".stderr_never_connected", PI_SEQUENCE, PI_NOTE,
             "The announced stderr channel never connected", EXPFILL } },

@@ -19,11 +19,15 @@
 #if EXEC_WS_AT_LEAST(4, 2)
 /* Boolean preferences point at bool from 4.2 on; gboolean before. */
 typedef bool exec_pref_bool_t;
+typedef bool exec_heur_result_t;    /* what a heuristic dissector returns */
 #define exec_tvb_get_u8   tvb_get_uint8
+#define exec_tvb_find_u8  tvb_find_uint8
 #define EXEC_HAS_PLUGIN_DESCRIBE 1
 #else
 typedef gboolean exec_pref_bool_t;
+typedef gboolean exec_heur_result_t;
 #define exec_tvb_get_u8   tvb_get_guint8
+#define exec_tvb_find_u8  tvb_find_guint8
 #define EXEC_HAS_PLUGIN_DESCRIBE 0
 #endif
 

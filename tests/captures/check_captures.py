@@ -12,6 +12,8 @@ dissector is scored on the same checks for comparison (never required).
 Prints one line per capture and closes with 'N passed, N failed'.
 """
 import argparse
+import csv
+import hashlib
 import os
 import sys
 
@@ -58,13 +60,17 @@ class Checker:
         self.name = name
         self.right = 0
         self.expected = 0
+        self.shared_right = 0       # on the fields the built-in has too
+        self.shared_expected = 0
         self.problems = []
 
-    def expect(self, ok, what):
+    def expect(self, ok, what, shared=False):
         self.expected += 1
-        if ok:
-            self.right += 1
-        else:
+        self.right += bool(ok)
+        if shared:
+            self.shared_expected += 1
+            self.shared_right += bool(ok)
+        if not ok:
             self.problems.append(what)
 
 
@@ -84,11 +90,11 @@ def check_sessions(pcap, rows, sessions, checker):
             want = sess.get(name)
             got = shown("exec." + name)
             if want is None:
-                checker.expect(not got, f"{where}: exec.{name} shown although not captured: {got}")
+                checker.expect(not got, f"{where}: exec.{name} shown although not captured: {got}", True)
                 continue
             value, frame = want
             checker.expect(got == [(frame, tshark_text(value))],
-                           f"{where}: exec.{name}: want {tshark_text(value)!r} in frame {frame}, got {got}")
+                           f"{where}: exec.{name}: want {tshark_text(value)!r} in frame {frame}, got {got}", True)
         if sess.get("stderr_port") and sess.get("stderr_port")[0].isdigit():
             value, frame = sess.get("stderr_port")
             if int(value) <= 65535:
@@ -102,9 +108,10 @@ def check_sessions(pcap, rows, sessions, checker):
         checker.expect(got_msg == want_msg, f"{where}: exec.error_message: want {want_msg}, got {got_msg}")
         stdin = hexbytes(v for _, v in shown("exec.client_server_data"))
         checker.expect(stdin == sess.stdin, f"{where}: stdin: want {sess.stdin[:40]!r}.. ({len(sess.stdin)}), "
-                                            f"got {stdin[:40]!r}.. ({len(stdin)})")
+                                            f"got {stdin[:40]!r}.. ({len(stdin)})", True)
         stdout = hexbytes(v for _, v in shown("exec.server_client_data"))
-        checker.expect(stdout == sess.stdout, f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}")
+        checker.expect(stdout == sess.stdout, f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}",
+                       True)
         check_links_and_channel(sess, frames, by_stream, shown, checker, where)
         closed = [n for n, _ in shown("exec.closed_without_reply")] or \
                  [n for n, r in frames.items() if r.get("exec.closed_without_reply") == [""]]
@@ -145,6 +152,60 @@ def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
                    f"{where}: signals: want {list(sess.stderr_in.contiguous())}, got {signals}")
 
 
+def tsv_escape(value: bytes) -> str:
+    text = value.decode("utf-8", "replace")
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def oracle_facts(sess):
+    """The oracle's reading of a session in the terms of expected.tsv."""
+    def text(name):
+        got = sess.get(name)
+        return tsv_escape(got[0]) if got else ""
+    command = sess.get("command")[0] if sess.get("command") else b""
+    if len(command) > 256:
+        command_text = "sha256:%s/len:%d" % (hashlib.sha256(command).hexdigest(), len(command))
+    else:
+        command_text = tsv_escape(command)
+    stdout = sess.stdout
+    if sess.status is None:
+        outcome = "closed-without-reply" if sess.closed_without_reply else "none"
+    elif sess.status[0] == 1:
+        outcome = "error:" + (sess.error_message[0].decode() if sess.error_message else "")
+    elif stdout[:1] == b"\x01" and stdout.endswith(b"\n"):
+        # netkit replies 0 before changing directory; a failure there follows.
+        outcome, stdout = "error-after-success:" + stdout[1:-1].decode(), b""
+    else:
+        outcome = "success"
+    return {"stderr_port": text("stderr_port"), "username": text("username"),
+            "password": text("password"), "command": command_text, "outcome": outcome,
+            "stdin_bytes": str(len(sess.stdin)), "stdout_bytes": str(len(stdout)),
+            "stderr_bytes": str(len(sess.stderr_out.contiguous())),
+            "signals": ",".join(str(b) for b in sess.stderr_in.contiguous())}
+
+
+def check_daemon_facts(pcap, sessions, checker):
+    """The oracle against expected.tsv, which the capture generator parsed
+    without Wireshark: two independent readings must agree."""
+    tsv = os.path.join(os.path.dirname(pcap), "expected.tsv")
+    name = os.path.basename(pcap)[:-len(".pcap")]
+    if not os.path.exists(tsv):
+        return
+    with open(tsv, newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r["name"] == name]
+    if not rows:
+        return
+    command_key = next(k for k in rows[0] if k.startswith("command"))
+    checker.expect(len(rows) == len(sessions),
+                   f"expected.tsv has {len(rows)} sessions, the oracle found {len(sessions)}")
+    for row, sess in zip(sorted(rows, key=lambda r: int(r["session"])), sessions):
+        got = oracle_facts(sess)
+        want = {k: row[k] for k in got if k in row}
+        want["command"] = row[command_key]
+        got = {k: got[k] for k in want}
+        checker.expect(got == want, f"stream {sess.stream}: oracle {got} != expected.tsv {want}")
+
+
 def dump(rows):
     return "".join("\t".join("|".join(r[n]) for n in DUMP_FIELDS) + "\n" for r in rows)
 
@@ -152,6 +213,7 @@ def dump(rows):
 def check_capture(pcap, fields_out, compare_builtin):
     sessions = read_sessions(pcap)
     plugin = Checker("plugin")
+    check_daemon_facts(pcap, sessions, plugin)
     one_pass = fields(pcap, DUMP_FIELDS)
     two_pass = fields(pcap, DUMP_FIELDS + FORWARD_LINKS, extra=["-2"])
     check_sessions(pcap, two_pass, sessions, plugin)
@@ -187,17 +249,18 @@ def main():
     if not os.environ.get("EXEC_TSHARK_ENV"):
         os.environ["EXEC_TSHARK_ENV"] = "WIRESHARK_ABORT_ON_DISSECTOR_BUG=1"
     passed = failed = 0
-    totals = {"plugin": [0, 0], "built-in": [0, 0]}
+    totals = {"plugin": [0, 0], "built-in": [0, 0]}     # shared fields: right, expected
     for pcap in args.captures:
         plugin, builtin = check_capture(pcap, args.fields_out, args.compare_builtin)
         name = os.path.basename(pcap)
         line = f"{name}: plugin {plugin.right}/{plugin.expected}"
-        totals["plugin"][0] += plugin.right
-        totals["plugin"][1] += plugin.expected
+        totals["plugin"][0] += plugin.shared_right
+        totals["plugin"][1] += plugin.shared_expected
         if builtin:
-            line += f", built-in {builtin.right}/{builtin.expected}"
-            totals["built-in"][0] += builtin.right
-            totals["built-in"][1] += builtin.expected
+            line += (f"; fields both decode: plugin {plugin.shared_right}/{plugin.shared_expected}, "
+                     f"built-in {builtin.shared_right}/{builtin.shared_expected}")
+            totals["built-in"][0] += builtin.shared_right
+            totals["built-in"][1] += builtin.shared_expected
         ok = not plugin.problems
         print(("ok   " if ok else "FAIL ") + line)
         for p in plugin.problems:
@@ -205,7 +268,8 @@ def main():
         passed += ok
         failed += not ok
     if args.compare_builtin:
-        print("checks right/expected: plugin %d/%d, built-in %d/%d" % (*totals["plugin"], *totals["built-in"]))
+        print("fields both decode (port, username, password, command, stdin, stdout), right/expected: "
+              "plugin %d/%d, built-in %d/%d" % (*totals["plugin"], *totals["built-in"]))
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
