@@ -46,10 +46,24 @@ mkdir -p "$home/.local/lib/wireshark/plugins/$version/epan"
 cp "$build/exec.so" "$home/.local/lib/wireshark/plugins/$version/epan/"
 chmod -R a+rX "$home"
 export EXEC_TEST_HOME="$home"
+# tshark runs as nobody, who may not enter the checkout (a clone under
+# /root): it reads copies of the captures.
+mkdir -p "$work/captures" "$work/impaired" "$work/heuristic"
+cp "$root"/test-captures/*.pcap "$root"/test-captures/expected.tsv "$work/captures/"
+cp "$root"/tests/impaired/*.pcap "$root"/tests/impaired/expected.tsv "$work/impaired/"
+cp "$root"/tests/heuristic/*.pcap "$work/heuristic/"
+chmod -R a+rX "$work"
 fields_args=()
 [ -n "$fields_out" ] && fields_args=(--fields-out "$fields_out")
 /usr/bin/python3 "$root/tests/captures/check_captures.py" "${fields_args[@]}" \
-  "$root"/test-captures/*.pcap || failed=1
+  "$work"/captures/*.pcap || failed=1
+
+echo "== impaired captures: loss, duplicates, reordering, deleted and truncated frames"
+/usr/bin/python3 "$root/tests/impaired/check_impaired.py" --dir "$work/impaired" || failed=1
+
+echo "== heuristic, port options, disabling, taps, preferences, uninstall"
+/usr/bin/python3 "$root/tests/heuristic/check_heuristic.py" --captures "$work/heuristic" \
+  --test-captures "$work/captures" || failed=1
 
 if [ "$daemon" -eq 1 ]; then
   echo "== fresh traffic from the real in.rexecd"

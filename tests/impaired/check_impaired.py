@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""The plugin on impaired captures (loss, duplicates, reordering, deleted
+and truncated frames) against expected.tsv, which make-impaired.sh derived
+from the bytes with strict analyst rules.
+
+For every capture, TCP stream and field (stderr_port, username, password,
+command, status):
+  - never mislabel: every value the plugin shows for the field equals the
+    expected one; an unrecoverable field ('-') is not shown at all;
+  - recover: every recoverable field is shown with its value, with TCP's
+    default settings or with its out-of-order reassembly on.  Each mode
+    covers a case the other cannot: by default TCP never hands a
+    subdissector a retransmission that fills a hole after later data; with
+    out-of-order reassembly it withholds everything after a hole that is
+    never filled (frames that were never captured).
+  - one pass and two passes show the same.
+It also scores TCP's default settings and the built-in dissector, for the
+record (recovered / recoverable, mislabels).  Closes with 'N passed, N failed'.
+
+  check_impaired.py [--compare-builtin] [--dir DIR]
+"""
+import argparse
+import csv
+import os
+import sys
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "captures"))
+from check_captures import tshark_text  # noqa: E402
+from tshark_run import fields  # noqa: E402
+
+FIELDS = ["stderr_port", "username", "password", "command", "status"]
+OOO = ["-o", "tcp.reassemble_out_of_order:TRUE"]
+
+
+def unescape(text):
+    return text.encode().decode("unicode_escape").encode("latin-1")
+
+
+def shown_values(rows, names):
+    """(stream, field) -> list of values the dissector showed."""
+    shown = defaultdict(list)
+    for r in rows:
+        if not r["tcp.stream"]:
+            continue
+        stream = int(r["tcp.stream"][0])
+        for f in FIELDS:
+            for v in r.get("exec." + f, []):
+                shown[(stream, f)].append(v)
+    return shown
+
+
+def score(expected, shown):
+    """recovered, recoverable, mislabels (with what), and the fields recovered."""
+    recovered = recoverable = 0
+    found = set()
+    mislabels = []
+    for (stream, field_name), want in expected.items():
+        got = shown.get((stream, field_name), [])
+        if want is None:
+            if got:
+                mislabels.append(f"stream {stream} {field_name}: unrecoverable but shown as {got}")
+            continue
+        recoverable += 1
+        wrong = [g for g in got if g != want]
+        if wrong:
+            mislabels.append(f"stream {stream} {field_name}: want {want!r}, shown {got}")
+        elif got:
+            recovered += 1
+            found.add((stream, field_name))
+    return recovered, recoverable, mislabels, found
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", default=HERE)
+    ap.add_argument("--compare-builtin", action="store_true")
+    args = ap.parse_args()
+    os.environ.setdefault("EXEC_TSHARK_ENV", "WIRESHARK_ABORT_ON_DISSECTOR_BUG=1")
+
+    expected = defaultdict(dict)
+    with open(os.path.join(args.dir, "expected.tsv"), newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            value = None
+            if row["expected"] != "-":
+                value = row["expected"] if row["field"] == "status" else tshark_text(unescape(row["expected"]))
+            expected[row["capture"]][(int(row["tcp_stream"]), row["field"])] = value
+
+    names = ["frame.number", "tcp.stream"] + ["exec." + f for f in FIELDS] + ["_ws.col.Info"]
+    builtin_names = [n for n in names if n != "exec.status"]
+    passed = failed = 0
+    totals = defaultdict(lambda: [0, 0, 0])
+    for capture in sorted(expected):
+        pcap = os.path.join(args.dir, capture)
+        want = expected[capture]
+        problems = []
+        runs = {"default": fields(pcap, names), "out-of-order": fields(pcap, names, extra=OOO)}
+        found_any = set()
+        for mode, rows in runs.items():
+            recovered, recoverable, mislabels, found = score(want, shown_values(rows, names))
+            found_any |= found
+            totals["plugin, " + mode][0] += recovered
+            totals["plugin, " + mode][1] += recoverable
+            totals["plugin, " + mode][2] += len(mislabels)
+            problems += [f"{mode}: {m}" for m in mislabels]
+        missed = sorted(k for k, v in want.items() if v is not None and k not in found_any)
+        if missed:
+            problems.append(f"recoverable but shown in neither mode: {missed}")
+        two_pass = fields(pcap, names, extra=OOO + ["-2"])
+        if two_pass != runs["out-of-order"] or fields(pcap, names, extra=["-2"]) != runs["default"]:
+            problems.append("one-pass and two-pass output differ")
+        if args.compare_builtin:
+            rows = fields(pcap, builtin_names, plugin=False)
+            recovered, recoverable, mislabels, _ = score(
+                {k: v for k, v in want.items() if k[1] != "status"}, shown_values(rows, builtin_names))
+            totals["built-in"][0] += recovered
+            totals["built-in"][1] += recoverable
+            totals["built-in"][2] += len(mislabels)
+        print(("ok   " if not problems else "FAIL ") + capture)
+        for p in problems:
+            print("     " + p)
+        passed += not problems
+        failed += bool(problems)
+    for who, (recovered, recoverable, mislabels) in totals.items():
+        print(f"{who}: recovered {recovered}/{recoverable} recoverable fields, {mislabels} mislabels")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
