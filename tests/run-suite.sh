@@ -65,6 +65,17 @@ echo "== heuristic, port options, disabling, taps, preferences, uninstall"
 /usr/bin/python3 "$root/tests/heuristic/check_heuristic.py" --captures "$work/heuristic" \
   --test-captures "$work/captures" || failed=1
 
+echo "== fallback: the protocol registered by the plugin when no built-in exists"
+fallback_build="$work/build-fallback"
+fallback_home="$work/home-fallback"
+cmake -S "$root" -B "$fallback_build" -DEXEC_TEST_FALLBACK=ON -DEXEC_INSTALL_USER=OFF >"$work/cmake-fallback.log" 2>&1 \
+  && cmake --build "$fallback_build" --target exec >"$work/build-fallback.log" 2>&1 \
+  || { cat "$work/cmake-fallback.log" "$work/build-fallback.log"; failed=1; }
+mkdir -p "$fallback_home/.local/lib/wireshark/plugins/$version/epan"
+cp "$fallback_build/exec.so" "$fallback_home/.local/lib/wireshark/plugins/$version/epan/" && chmod -R a+rX "$fallback_home"
+EXEC_FALLBACK_HOME="$fallback_home" /usr/bin/python3 "$root/tests/fallback/check_fallback.py" \
+  "$work"/captures/*.pcap || failed=1
+
 if [ "$daemon" -eq 1 ]; then
   echo "== fresh traffic from the real in.rexecd"
   fresh="$work/fresh"
