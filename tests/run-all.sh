@@ -9,6 +9,8 @@ cd "$root"
 bash scripts/install-deps.sh || { echo "suites: 0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 summary=()
+fields=$(mktemp -d /tmp/exec-fields.XXXXXX)   # the host's dumps, for the matrix
+trap 'rm -rf "$fields"' EXIT
 run_part() {
   local name=$1; shift
   local start=$SECONDS
@@ -21,7 +23,10 @@ run_part() {
   fi
 }
 
-run_part "host suite: build, engine, captures, fresh daemon traffic" bash tests/run-suite.sh
+run_part "host suite: build, engine, captures, fresh daemon traffic" \
+  bash tests/run-suite.sh --fields-out "$fields"
+run_part "Wireshark 4.4 (Debian 13) and 4.6 (sid): same suite in chroots, same -T fields output" \
+  bash scripts/matrix/run-matrix.sh --host-fields "$fields"
 
 echo
 echo "######## summary"
