@@ -107,7 +107,11 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
     for (guint i = 0; i < length; i++) {
         guint8 signal = exec_tvb_get_u8(tvb, i);
         proto_tree_add_item(exec_tree, hf_exec_signal, tvb, i, 1, ENC_NA);
-        col_append_fstr(pinfo->cinfo, COL_INFO, " %s", val_to_str(signal, signal_names, "%u"));
+        const char *name = try_val_to_str(signal, signal_names);
+        if (name)
+            col_append_fstr(pinfo->cinfo, COL_INFO, " %s", name);
+        else
+            col_append_fstr(pinfo->cinfo, COL_INFO, " %u", signal);
     }
     return length;
 }

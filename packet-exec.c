@@ -400,7 +400,10 @@ add_info(exec_info_t *info, const char *format, ...)
     va_start(args, format);
     g_vsnprintf(text, sizeof text, format, args);
     va_end(args);
-    col_append_sep_str(info->pinfo->cinfo, COL_INFO, info->started ? ", " : NULL, text);
+    if (info->started)
+        col_append_sep_str(info->pinfo->cinfo, COL_INFO, ", ", text);
+    else
+        col_append_str(info->pinfo->cinfo, COL_INFO, text);
     info->started = TRUE;
 }
 
@@ -820,6 +823,8 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     /* A FIN with payload keeps what the control dissector wrote. */
     exec_info_t info_column = { pinfo, close->after_payload }, *info = &info_column;
     if (!close->after_payload) {
+        /* TCP fences its text on newer Wireshark: this frame is ours now. */
+        col_clear_fence(pinfo->cinfo, COL_INFO);
         col_clear(pinfo->cinfo, COL_INFO);
         add_session_prefix(info, close->username, close->command);
     }

@@ -30,7 +30,15 @@ EXEC_FIELDS = ["exec.stderr_port", "exec.stderr_port_number", "exec.username",
 # Links to later frames: known only once the first pass has seen them, so a
 # single pass cannot show them (as in all of Wireshark's request/response links).
 FORWARD_LINKS = ["exec.response_in", "exec.stderr_channel_in"]
-DUMP_FIELDS = ["frame.number", "tcp.stream"] + EXEC_FIELDS + ["_ws.col.Info", "_ws.expert.message"]
+# exec's own expert infos, by name: _ws.expert.message would mix in TCP's,
+# whose texts differ between Wireshark versions.
+EXEC_EXPERTS = ["exec." + e for e in (
+    "cleartext_password", "login_failed", "closed_without_reply.expert", "username_too_long",
+    "password_too_long", "stderr_port_not_numeric", "stderr_port_out_of_range", "status_unknown",
+    "unexpected_data", "string_oversized", "string_partial", "lost", "unidentified", "unknown_phase",
+    "retransmitted", "stderr_never_connected", "identified_by_status", "truncated")]
+DUMP_FIELDS = (["frame.number", "tcp.stream"] + EXEC_FIELDS + EXEC_EXPERTS +
+               ["_ws.col.Protocol", "_ws.col.Info"])
 # The built-in dissector has only these.
 BUILTIN_FIELDS = ["frame.number", "tcp.stream", "exec.stderr_port", "exec.username", "exec.password",
                   "exec.command", "exec.client_server_data", "exec.server_client_data"]
@@ -207,7 +215,15 @@ def check_daemon_facts(pcap, sessions, checker):
 
 
 def dump(rows):
-    return "".join("\t".join("|".join(r[n]) for n in DUMP_FIELDS) + "\n" for r in rows)
+    """What exec shows, frame by frame: its fields everywhere, the columns on
+    its own frames only (TCP's text on other frames is TCP's business and
+    differs between passes and versions)."""
+    out = []
+    for r in rows:
+        ours = r["_ws.col.Protocol"] == ["EXEC"]
+        out.append("\t".join("|".join(r[n]) if ours or not n.startswith("_ws.col") else ""
+                             for n in DUMP_FIELDS) + "\n")
+    return "".join(out)
 
 
 def check_capture(pcap, fields_out, compare_builtin):

@@ -218,7 +218,8 @@ def not_claimed(pcap, extra, others):
     expect(not got, f"frames claimed by exec: {got[:20]}")
     for name, want in others:
         values = [v for _, v in shown(fields(pcap, ["frame.number", "tcp.stream", name], extra=extra), name)]
-        expect(values == want, f"{name}: want {want}, got {values}")
+        # Distinct values: from 4.4 on, HTTP repeats the request URI on the response.
+        expect(sorted(set(values)) == sorted(set(want)), f"{name}: want {want}, got {values}")
 
 
 def stats_tree(text):
