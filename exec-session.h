@@ -90,6 +90,8 @@ void exec_stderr_announce(packet_info *pinfo, exec_conv_t *conv, guint32 port);
 /* At the control connection's end (first pass): a channel that never
  * connected is given up, so no later connection to that port is claimed. */
 void exec_stderr_session_ended(exec_conv_t *conv);
+/* Announced, but nothing connected back (first pass). */
+gboolean exec_stderr_failed(const exec_conv_t *conv);
 
 /* exec-taps.c: one call per finished login attempt, on the frame that
  * decided it (status byte, error message, or the server's FIN without a

@@ -52,15 +52,21 @@ exec_stderr_announce(packet_info *pinfo, exec_conv_t *conv, guint32 port)
     conv->stderr_port = port;
 }
 
-void
-exec_stderr_session_ended(exec_conv_t *conv)
+gboolean
+exec_stderr_failed(const exec_conv_t *conv)
 {
     /* The channel connected if TCP saw its SYN/ACK (bit 0x02 of TCP's
      * completeness flags); a refused connect-back leaves only a SYN. */
     const struct tcp_analysis *tcpd = conv->stderr_conversation ?
             (const struct tcp_analysis *)conversation_get_proto_data(conv->stderr_conversation, proto_tcp) : NULL;
-    if (conv->stderr_conversation && !conv->stderr_first_frame &&
-        !(tcpd && (tcpd->conversation_completeness & 0x02)))
+    return conv->stderr_conversation && !conv->stderr_first_frame &&
+           !(tcpd && (tcpd->conversation_completeness & 0x02));
+}
+
+void
+exec_stderr_session_ended(exec_conv_t *conv)
+{
+    if (exec_stderr_failed(conv))
         conv->stderr_abandoned = TRUE;
 }
 

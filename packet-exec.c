@@ -78,6 +78,7 @@ static expert_field ei_exec_retransmitted = EI_INIT;
 static expert_field ei_exec_stderr_never_connected = EI_INIT;
 static expert_field ei_exec_identified_by_status = EI_INIT;
 static expert_field ei_exec_truncated = EI_INIT;
+static expert_field ei_exec_early_success = EI_INIT;
 
 static dissector_handle_t exec_handle;
 static dissector_handle_t builtin_handle;
@@ -113,6 +114,7 @@ typedef struct {
     const char *command;
     gboolean after_payload;     /* the frame's payload was dissected too */
     gboolean closed_without_reply;
+    const char *why;            /* what the bytes say of the refusal */
     gboolean session_end;
     gboolean stderr_never_connected;
     guint64  stdin_bytes;
@@ -228,7 +230,8 @@ learn_from_piece(exec_conv_t *conv, tvbuff_t *tvb, packet_info *pinfo, const exe
         if (!(piece->flags & EXEC_PIECE_ENDS))
             break;
         conv->port_frame = pinfo->num;
-        if (piece->value != 0 && piece->anomalies == 0)
+        /* Malformed or not, the daemon connects back to what it computed. */
+        if (piece->value != 0)
             exec_stderr_announce(pinfo, conv, piece->value);
         break;
     case EXEC_PIECE_USERNAME:
@@ -422,16 +425,20 @@ static void
 show_stderr_port(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info, const exec_frame_t *frame,
                  const exec_piece_t *piece)
 {
-    add_string_piece(tree, tvb, pinfo, hf_exec_stderr_port, piece);
-    if (!(piece->flags & EXEC_PIECE_ENDS))
-        return;
-    proto_item *item = proto_tree_add_uint(tree, hf_exec_stderr_port_number, tvb, piece->offset,
-                                           piece->length - 1, piece->value);
-    proto_item_set_generated(item);
+    proto_item *item = add_string_piece(tree, tvb, pinfo, hf_exec_stderr_port, piece);
+    if (piece->flags & EXEC_PIECE_ENDS) {
+        item = proto_tree_add_uint(tree, hf_exec_stderr_port_number, tvb, piece->offset,
+                                   piece->length - 1, piece->value);
+        proto_item_set_generated(item);
+        if (piece->anomalies & (EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE))
+            proto_item_append_text(item, " (as the daemon computes it)");
+    }
     if (piece->anomalies & EXEC_ANOMALY_PORT_NOT_NUMERIC)
         expert_add_info(pinfo, item, &ei_exec_port_not_numeric);
     if (piece->anomalies & EXEC_ANOMALY_PORT_OUT_OF_RANGE)
         expert_add_info(pinfo, item, &ei_exec_port_out_of_range);
+    if (!(piece->flags & EXEC_PIECE_ENDS))
+        return;
     if (piece->value == 0) {
         proto_item_append_text(item, " (no stderr channel)");
         add_info(info, "No stderr channel");
@@ -479,6 +486,8 @@ show_status(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *in
         add_info(info, "%s", outcome);
         exec_taps_queue(pinfo, conv, outcome, hf_exec_password);
     } else if (piece->value == 0) {
+        if (piece->anomalies & EXEC_ANOMALY_EARLY_SUCCESS)
+            expert_add_info(pinfo, item, &ei_exec_early_success);
         add_info(info, "Success");
         exec_taps_queue(pinfo, conv, "Success", hf_exec_password);
     } else if (!message_follows) {
@@ -767,6 +776,9 @@ classify_close(packet_info *pinfo, conversation_t *conversation, exec_conv_t *co
     if (no_reply) {
         conv->closed_frame = pinfo->num;
         close->closed_without_reply = TRUE;
+        close->why = exec_stderr_failed(conv) ? "it could not connect back to the stderr port" :
+                     exec_session_in_data_phase(&conv->engine) ? "wrong password or unknown user" :
+                     "the client's request was incomplete";
     }
     if (ends) {
         conv->end_frame = pinfo->num;
@@ -832,7 +844,8 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
         add_info(info, "Closed without reply");
         proto_item *item = proto_tree_add_item(exec_tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
         proto_item_set_generated(item);
-        expert_add_info(pinfo, item, &ei_exec_closed_without_reply);
+        expert_add_info_format(pinfo, item, &ei_exec_closed_without_reply,
+                               "Server closed the connection without a status byte: %s", close->why);
         exec_taps_queue(pinfo, close->conv, "Closed without reply", hf_exec_password);
     }
     if (close->session_end) {
@@ -950,8 +963,7 @@ exec_register(void)
             "Server refused the command", EXPFILL } },
         { &ei_exec_closed_without_reply,
           { EXEC_FILTER ".closed_without_reply.expert", PI_RESPONSE_CODE, PI_WARN,
-            "Server closed the connection without a status byte (wrong password or unknown user)",
-            EXPFILL } },
+            "Server closed the connection without a status byte", EXPFILL } },
         { &ei_exec_username_too_long,
           { EXEC_FILTER ".username_too_long", PI_PROTOCOL, PI_WARN,
             "Username longer than the daemon accepts (15 characters)", EXPFILL } },
@@ -992,6 +1004,9 @@ exec_register(void)
           { EXEC_FILTER ".identified_by_status", PI_SEQUENCE, PI_NOTE,
             "Handshake string after lost bytes, identified by counting back from the position the "
             "success status acknowledges", EXPFILL } },
+        { &ei_exec_early_success,
+          { EXEC_FILTER ".early_success", PI_PROTOCOL, PI_WARN,
+            "Success status before the client sent its whole request", EXPFILL } },
         { &ei_exec_truncated,
           { EXEC_FILTER ".truncated", PI_MALFORMED, PI_WARN,
             "String cut short by the capture's snaplen", EXPFILL } },

@@ -67,13 +67,17 @@ start_next_field(exec_flow_t *flow, uint8_t phase)
     flow->phase = phase;
     flow->field_length = 0;
     flow->field_after_gap = false;
+    flow->field_oversized = false;
 }
 
-/* The stderr port is built digit by digit, as the daemon does. */
+/* The stderr port, as a number and as the netkit daemon computes it: it
+ * takes every byte, a signed char, as a digit (port = port * 10 + c - '0')
+ * in 16 bits, so "99999" makes it connect back to 34463. */
 static void
 accumulate_port(exec_session_t *session, const uint8_t *text, uint32_t length)
 {
     for (uint32_t i = 0; i < length; i++) {
+        session->port_daemon = (uint16_t)(session->port_daemon * 10 + ((int8_t)text[i] - '0'));
         if (text[i] < '0' || text[i] > '9') {
             session->port_anomalies |= EXEC_ANOMALY_PORT_NOT_NUMERIC;
             continue;
@@ -109,6 +113,15 @@ typedef struct {
     bool     complete;  /* the terminator was found */
 } string_step_t;
 
+static bool
+all_digits(const uint8_t *text, uint32_t length)
+{
+    for (uint32_t i = 0; i < length; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+    return true;
+}
+
 static string_step_t
 take_string(exec_flow_t *flow, exec_segment_t *out, exec_piece_kind_t kind,
             const uint8_t *data, uint32_t pos, uint32_t length, uint8_t terminator,
@@ -116,11 +129,14 @@ take_string(exec_flow_t *flow, exec_segment_t *out, exec_piece_kind_t kind,
 {
     string_step_t step = { length, false, false };
     const uint8_t *hit = memchr(data + pos, terminator, length - pos);
+    /* A port string with a non-digit is worth no wait: say so at once
+     * (often another protocol on port 512). */
+    bool not_a_port = kind == EXEC_PIECE_STDERR_PORT && !hit && !all_digits(data + pos, length - pos);
     bool begins = flow->field_length == 0 && !flow->field_after_gap;
     uint32_t end = hit ? (uint32_t)(hit - data) + 1 : length;
 
     *piece_out = NULL;
-    if (!hit && begins && may_defer && length - pos < EXEC_MAX_REASSEMBLY) {
+    if (!hit && begins && may_defer && length - pos < EXEC_MAX_REASSEMBLY && !not_a_port) {
         step.end = pos;
         step.deferred = true;
         return step;
@@ -129,8 +145,10 @@ take_string(exec_flow_t *flow, exec_segment_t *out, exec_piece_kind_t kind,
     piece->flags = (uint8_t)((begins ? EXEC_PIECE_BEGINS : 0) |
                              (hit ? EXEC_PIECE_ENDS : 0) |
                              (flow->field_after_gap ? EXEC_PIECE_AFTER_GAP : 0));
-    if (!hit && begins)
-        piece->anomalies |= may_defer ? EXEC_ANOMALY_FIELD_OVERSIZED : 0;
+    if (!hit && begins && may_defer && !not_a_port)
+        flow->field_oversized = true;   /* not deferred: too long */
+    if (flow->field_oversized)
+        piece->anomalies |= EXEC_ANOMALY_FIELD_OVERSIZED;
     flow->field_length += (end - pos) - (hit ? 1 : 0);
     step.end = end;
     step.complete = hit != NULL;
@@ -172,10 +190,11 @@ feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
         if (phase == CLIENT_STDERR_PORT) {
             accumulate_port(session, data + pos,
                             step.end - pos - (step.complete ? 1 : 0));
-            if (step.complete) {
-                piece->value = session->port_value > EXEC_MAX_PORT ? 0 : session->port_value;
-                piece->anomalies |= session->port_anomalies;
-            }
+            /* Each anomaly on the piece where it shows first. */
+            piece->anomalies |= session->port_anomalies & ~session->port_reported;
+            session->port_reported |= session->port_anomalies;
+            if (step.complete)
+                piece->value = session->port_daemon;
         }
         piece->anomalies |= length_anomaly(session, phase, flow->field_length);
         pos = step.end;
@@ -212,6 +231,9 @@ feed_server(exec_session_t *session, const uint8_t *data, uint32_t pos,
             session->status_seen = true;
             if (data[pos] > 1)
                 piece->anomalies |= EXEC_ANOMALY_STATUS_UNKNOWN;
+            /* The daemon runs the command only after reading all of it. */
+            if (data[pos] == 0 && session->client.phase < HANDSHAKE_STRINGS)
+                piece->anomalies |= EXEC_ANOMALY_EARLY_SUCCESS;
             start_next_field(flow, data[pos] == 0 ? SERVER_STDOUT :
                              data[pos] == 1 ? SERVER_ERROR_TEXT : SERVER_AFTER_ERROR);
             pos++;

@@ -58,6 +58,7 @@ typedef enum {
 #define EXEC_ANOMALY_PASSWORD_TOO_LONG    0x0008
 #define EXEC_ANOMALY_STATUS_UNKNOWN       0x0010
 #define EXEC_ANOMALY_FIELD_OVERSIZED      0x0020 /* not reassembled: too long */
+#define EXEC_ANOMALY_EARLY_SUCCESS        0x0040 /* status 0 before the command ended */
 
 typedef struct {
     exec_piece_kind_t kind;
@@ -65,7 +66,8 @@ typedef struct {
     uint16_t anomalies;
     uint32_t offset;    /* first byte, within the segment */
     uint32_t length;    /* bytes within the segment, terminator included */
-    uint32_t value;     /* STDERR_PORT that ENDS: the port; STATUS: the byte;
+    uint32_t value;     /* STDERR_PORT that ENDS: the port as the daemon computes
+                         * it (digit by digit in 16 bits); STATUS: the byte;
                          * LOST: the exec_piece_kind_t in progress at the gap */
     uint64_t lost;      /* LOST only: bytes missing (offset/length 0) ... */
     uint64_t lost_at;   /* ... from this stream position on */
@@ -87,6 +89,7 @@ typedef struct {
     uint32_t field_length;  /* bytes of the field in progress, terminator excluded */
     uint8_t  phase;         /* exec_client_phase_t / exec_server_phase_t */
     bool     field_after_gap;
+    bool     field_oversized;   /* shown in parts: too long to reassemble */
     bool     start_seen;    /* the stream's first byte position is known */
 } exec_flow_t;
 
@@ -95,8 +98,10 @@ typedef struct {
     exec_flow_t server;
     /* After a gap in the handshake: strings that may still belong to it. */
     uint8_t  unidentified_left;
-    uint32_t port_value;    /* stderr port so far, saturated above 65535 */
+    uint32_t port_value;    /* stderr port so far, as a number (saturated) */
+    uint16_t port_daemon;   /* ... and as the daemon computes it */
     uint16_t port_anomalies;
+    uint16_t port_reported; /* anomalies already given on a piece */
     uint8_t  status;        /* valid once status_seen */
     bool     status_seen;
     bool     limit_reported; /* the current string's over-limit anomaly was given */

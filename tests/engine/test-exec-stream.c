@@ -164,11 +164,26 @@ test_stderr_port_validation(void)
     check_port("1023", 4, 1023, 0);
     check_port("65535", 5, 65535, 0);
     check_port("0040369", 7, 40369, 0);     /* the daemon reads digits, zeros too */
+    /* Out of range or not digits: the value is the one the daemon computes
+     * (and connects back to), digit by digit in 16 bits; seen in captures. */
     check_port("65536", 5, 0, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
-    check_port("99999", 5, 0, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
-    check_port("1234567", 7, 0, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
-    check_port("-1", 2, 1, EXEC_ANOMALY_PORT_NOT_NUMERIC);
-    check_port("abc", 3, 0, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("99999", 5, 34463, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("1234567", 7, 54919, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("-1", 2, 65507, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("abc", 3, 5451, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("\xff", 1, 65487, EXEC_ANOMALY_PORT_NOT_NUMERIC);   /* a signed char */
+}
+
+static void
+test_port_with_a_non_digit_is_not_deferred(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("GET / HTTP/1.1\r\n"), true, &seg);
+    CHECK(seg.consumed == 16);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 16, EXEC_PIECE_BEGINS));
+    CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_NOT_NUMERIC);
 }
 
 static void
@@ -180,6 +195,13 @@ test_port_validation_across_parts(void)
     exec_session_feed(&s, C2S, 0, BYTES("999"), false, &seg);
     exec_session_feed(&s, C2S, 3, BYTES("99\0"), false, &seg);
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    CHECK(seg.pieces[0].value == 34463);
+    /* A bad byte is reported in the part where it is, once. */
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, C2S, 0, BYTES("1x"), false, &seg);
+    CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    exec_session_feed(&s, C2S, 2, BYTES("2\0"), false, &seg);
+    CHECK(seg.pieces[0].anomalies == 0);
 }
 
 static void
@@ -244,6 +266,18 @@ test_server_error_split_and_deferred(void)
     CHECK(seg.n_pieces == 1);
     exec_session_feed(&s, S2C, 1, BYTES("username too long\n"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_ERROR_MESSAGE, 0, 18, WHOLE));
+}
+
+static void
+test_success_before_the_command(void)
+{
+    exec_session_t s;
+    exec_segment_t seg;
+    exec_session_init(&s, true, true);
+    exec_session_feed(&s, S2C, 0, BYTES("\0out"), true, &seg);
+    CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_EARLY_SUCCESS);
+    exec_session_feed(&s, C2S, 0, BYTES("\0u\0"), true, &seg);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 1, 2, WHOLE));
 }
 
 static void
@@ -370,6 +404,7 @@ test_oversized_string_is_not_reassembled_forever(void)
     exec_session_feed(&s, C2S, n, big + 1, 100, true, &seg);
     CHECK(seg.consumed == 100);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 100, 0));
+    CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_FIELD_OVERSIZED);
     free(big);
 }
 
@@ -448,11 +483,13 @@ main(void)
     test_split_string_without_reassembly_is_shown_in_parts();
     test_stderr_port_validation();
     test_port_validation_across_parts();
+    test_port_with_a_non_digit_is_not_deferred();
     test_name_limits();
     test_server_success_then_stdout();
     test_server_error_message();
     test_server_error_split_and_deferred();
     test_unknown_status_byte();
+    test_success_before_the_command();
     test_retransmission_is_not_shown_twice();
     test_gap_in_handshake_never_mislabels();
     test_success_status_proves_stdin_after_a_gap();
