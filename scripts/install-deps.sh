@@ -16,6 +16,10 @@ packages=(
   ethtool
   # fuzzing and sanitizers
   clang libclang-rt-14-dev valgrind
+  # fuzz/run-engine-fuzz.sh --coverage: llvm-profdata-14, llvm-cov-14
+  llvm-14
+  # bench/run-bench.py: /usr/bin/time measures CPU time and peak memory
+  time
 )
 
 missing=()

@@ -1,0 +1,662 @@
+/* fuzz-exec-stream.c: libFuzzer harness for the rexec engine (engine/).
+ *
+ * The input is a script, not a byte stream:
+ *
+ *   byte 0   session flags
+ *            bit 0  client start seen (client SYN captured)
+ *            bit 1  server start seen (server SYN/ACK captured)
+ *            bit 2  on a gap, flush a pending (deferred) remainder with
+ *                   may_defer=false instead of dropping it
+ *            bit 3  at the end of the script, flush pending remainders
+ *   then segments until the input ends, each:
+ *   op byte  bit 0     direction (0 client->server, 1 server->client)
+ *            bit 1     may_defer (the caller can reassemble)
+ *            bits 2-4  stream position:
+ *                      0 contiguous with what the sender sent so far
+ *                      1 small gap (1 + u8 bytes)
+ *                      2 large gap (16 * u16 bytes)
+ *                      3 overlap (back 1 + u8 bytes)
+ *                      4 exact retransmission of the previous segment's position
+ *                      5 far jump (+u32, at most 2^31 - 1: the glue's range)
+ *                      6 far back (-u16, clamped at 0)
+ *                      7 the engine's next position (the glue without tcpinfo)
+ *            bits 5-7  payload:
+ *                      0, 6, 7  u8 length, bytes from the input
+ *                      1        u16 length, bytes from the input
+ *                      2        empty segment
+ *                      3        one byte from the input
+ *                      4        synthetic: 300 * (u8 + 1) bytes (up to 76800,
+ *                               past EXEC_MAX_REASSEMBLY) of a fill byte (u8),
+ *                               with another byte (u8) at position 4 * u16
+ *                               when that is inside
+ *                      5        a protocol token (u8 index into a dictionary)
+ *
+ * Every segment goes through a simulation of Wireshark's TCP reassembly as
+ * packet-exec.c uses it: when the engine consumes less than the segment, the
+ * rest is kept and fed again, from the same stream position, together with
+ * the next segment of that direction (bounded: the engine promises never to
+ * leave EXEC_MAX_REASSEMBLY bytes or more unconsumed).
+ *
+ * After every call the harness checks the engine's promises (exec-stream.h)
+ * and, while a direction's start was seen and nothing of it was lost, a
+ * reference parser of the protocol: every byte's kind, the flags, the port
+ * value and every anomaly bit.  Any violation calls __builtin_trap().
+ *
+ * Build: see fuzz/run-engine-fuzz.sh.  -DEXEC_FUZZ_STANDALONE adds a main()
+ * that runs files given as arguments (for gcc, valgrind, reproducers).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SEGMENTS      4096
+#define MAX_TOTAL_BYTES   (1u << 20)   /* bytes fed to the engine per input */
+
+static int verbose;
+
+#define CHECK(cond) do { \
+        if (!(cond)) { \
+            if (verbose) \
+                fprintf(stderr, "fuzz-exec-stream: %s:%d: invariant failed: %s\n", \
+                        __FILE__, __LINE__, #cond); \
+            __builtin_trap(); \
+        } \
+    } while (0)
+
+/* ------------------------------------------------------------------ input */
+
+typedef struct {
+    const uint8_t *p;
+    size_t left;
+} cursor_t;
+
+static uint8_t
+get_u8(cursor_t *c)
+{
+    if (!c->left)
+        return 0;
+    c->left--;
+    return *c->p++;
+}
+
+static uint16_t
+get_u16(cursor_t *c)
+{
+    uint16_t hi = get_u8(c);
+    return (uint16_t)(hi << 8 | get_u8(c));
+}
+
+static uint32_t
+get_u32(cursor_t *c)
+{
+    uint32_t hi = get_u16(c);
+    return hi << 16 | get_u16(c);
+}
+
+static const char *const tokens[] = {
+    "40369", "0", "", "99999", "-1", "abc", "1234567", "65535", "65536",
+    "rexuser", "rexpass1", "rexuser_16_chars", "rexpass1rexpass1", "id -un",
+    "\x00", "\x01", "\x07", "Login incorrect.\n", "username too long\n",
+    "No remote directory.\n", "\n", "stdout data\n",
+};
+static const uint8_t token_nul[] = {  /* 1: the token is followed by a NUL */
+    1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0,
+    0, 0, 0,
+};
+
+/* ------------------------------------------------------------- reference */
+
+/* The protocol as the docs state it, for one direction whose first byte was
+ * seen and which lost nothing so far. */
+typedef struct {
+    int      valid;
+    unsigned field;         /* client: 0-3 strings, 4 stdin; server: see below */
+    int      started;       /* bytes of the current field seen */
+    uint64_t flen;          /* bytes of the current field, terminator excluded */
+    uint32_t port;          /* saturated as the daemon's limit check needs */
+    int      port_nonnum;
+    int      limit_reported;
+} ref_t;
+
+enum { R_STATUS, R_ERROR, R_STDOUT, R_AFTER };
+
+static int
+is_string_kind(exec_piece_kind_t k)
+{
+    return k == EXEC_PIECE_STDERR_PORT || k == EXEC_PIECE_USERNAME ||
+           k == EXEC_PIECE_PASSWORD || k == EXEC_PIECE_COMMAND ||
+           k == EXEC_PIECE_UNIDENTIFIED_STRING || k == EXEC_PIECE_ERROR_MESSAGE;
+}
+
+static int
+kind_allowed(exec_direction_t dir, exec_piece_kind_t k)
+{
+    switch (k) {
+    case EXEC_PIECE_STDERR_PORT: case EXEC_PIECE_USERNAME: case EXEC_PIECE_PASSWORD:
+    case EXEC_PIECE_COMMAND: case EXEC_PIECE_UNIDENTIFIED_STRING: case EXEC_PIECE_STDIN:
+        return dir == EXEC_CLIENT_TO_SERVER;
+    case EXEC_PIECE_STATUS: case EXEC_PIECE_ERROR_MESSAGE: case EXEC_PIECE_STDOUT:
+    case EXEC_PIECE_UNEXPECTED_DATA:
+        return dir == EXEC_SERVER_TO_CLIENT;
+    case EXEC_PIECE_UNKNOWN_PHASE_DATA: case EXEC_PIECE_RETRANSMITTED: case EXEC_PIECE_LOST:
+        return 1;
+    }
+    return 0;
+}
+
+static void
+ref_next_field(ref_t *r, unsigned field)
+{
+    r->field = field;
+    r->started = 0;
+    r->flen = 0;
+    r->limit_reported = 0;
+}
+
+static const exec_piece_kind_t client_kind[5] = {
+    EXEC_PIECE_STDERR_PORT, EXEC_PIECE_USERNAME, EXEC_PIECE_PASSWORD, EXEC_PIECE_COMMAND,
+    EXEC_PIECE_STDIN
+};
+
+static void
+ref_client_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_defer)
+{
+    uint8_t want_flags = r->started ? 0 : EXEC_PIECE_BEGINS;
+    uint16_t want_anom = 0;
+
+    CHECK(pc->kind == client_kind[r->field]);
+    if (r->field == 4) {
+        CHECK(pc->flags == want_flags);
+        CHECK(pc->anomalies == 0);
+        r->started = 1;
+        r->flen += pc->length;
+        return;
+    }
+    const uint8_t *nul = memchr(b, 0, pc->length);
+    int ends = nul != NULL;
+    if (ends)
+        CHECK(nul == b + pc->length - 1);
+    uint32_t text = pc->length - (ends ? 1u : 0u);
+    if (ends)
+        want_flags |= EXEC_PIECE_ENDS;
+    CHECK(pc->flags == want_flags);
+    if ((want_flags & EXEC_PIECE_BEGINS) && !ends && may_defer) {
+        want_anom |= EXEC_ANOMALY_FIELD_OVERSIZED;
+        CHECK(pc->length >= EXEC_MAX_REASSEMBLY);
+    }
+    if (r->field == 0) {
+        for (uint32_t i = 0; i < text; i++) {
+            if (b[i] < '0' || b[i] > '9')
+                r->port_nonnum = 1;
+            else if (r->port <= EXEC_MAX_PORT)
+                r->port = r->port * 10 + (uint32_t)(b[i] - '0');
+        }
+        if (ends) {
+            want_anom |= (r->port_nonnum ? EXEC_ANOMALY_PORT_NOT_NUMERIC : 0) |
+                         (r->port > EXEC_MAX_PORT ? EXEC_ANOMALY_PORT_OUT_OF_RANGE : 0);
+            CHECK(pc->value == (r->port > EXEC_MAX_PORT ? 0 : r->port));
+        }
+    }
+    uint64_t before = r->flen;
+    r->flen += text;
+    if ((r->field == 1 || r->field == 2) && !r->limit_reported &&
+        before <= EXEC_MAX_NAME_LEN && r->flen > EXEC_MAX_NAME_LEN) {
+        want_anom |= r->field == 1 ? EXEC_ANOMALY_USERNAME_TOO_LONG : EXEC_ANOMALY_PASSWORD_TOO_LONG;
+        r->limit_reported = 1;
+    }
+    CHECK(pc->anomalies == want_anom);
+    r->started = 1;
+    if (ends)
+        ref_next_field(r, r->field + 1);
+}
+
+static void
+ref_server_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_defer)
+{
+    uint8_t want_flags = r->started ? 0 : EXEC_PIECE_BEGINS;
+
+    switch (r->field) {
+    case R_STATUS:
+        CHECK(pc->kind == EXEC_PIECE_STATUS);
+        CHECK(pc->length == 1);
+        CHECK(pc->flags == (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS));
+        CHECK(pc->value == b[0]);
+        CHECK(pc->anomalies == (b[0] > 1 ? EXEC_ANOMALY_STATUS_UNKNOWN : 0));
+        ref_next_field(r, b[0] == 0 ? R_STDOUT : b[0] == 1 ? R_ERROR : R_AFTER);
+        return;
+    case R_ERROR: {
+        CHECK(pc->kind == EXEC_PIECE_ERROR_MESSAGE);
+        const uint8_t *nl = memchr(b, '\n', pc->length);
+        int ends = nl != NULL;
+        if (ends) {
+            CHECK(nl == b + pc->length - 1);
+            want_flags |= EXEC_PIECE_ENDS;
+        }
+        CHECK(pc->flags == want_flags);
+        if ((want_flags & EXEC_PIECE_BEGINS) && !ends && may_defer) {
+            CHECK(pc->anomalies == EXEC_ANOMALY_FIELD_OVERSIZED);
+            CHECK(pc->length >= EXEC_MAX_REASSEMBLY);
+        } else {
+            CHECK(pc->anomalies == 0);
+        }
+        r->started = 1;
+        if (ends)
+            ref_next_field(r, R_AFTER);
+        return;
+    }
+    default:
+        CHECK(pc->kind == (r->field == R_STDOUT ? EXEC_PIECE_STDOUT : EXEC_PIECE_UNEXPECTED_DATA));
+        CHECK(pc->flags == want_flags);
+        CHECK(pc->anomalies == 0);
+        r->started = 1;
+        return;
+    }
+}
+
+/* The kind of the field the reference is in. */
+static exec_piece_kind_t
+ref_kind(const ref_t *r, exec_direction_t dir)
+{
+    static const exec_piece_kind_t server_kind[] = {
+        [R_STATUS] = EXEC_PIECE_STATUS, [R_ERROR] = EXEC_PIECE_ERROR_MESSAGE,
+        [R_STDOUT] = EXEC_PIECE_STDOUT, [R_AFTER] = EXEC_PIECE_UNEXPECTED_DATA,
+    };
+    return dir == EXEC_CLIENT_TO_SERVER ? client_kind[r->field] : server_kind[r->field];
+}
+
+/* ---------------------------------------------------------------- checks */
+
+typedef struct {
+    exec_session_t s;
+    ref_t ref[2];
+    uint64_t wire_next[2];      /* end of what the sender sent so far */
+    uint64_t last_offset[2];    /* position of the previous segment */
+    /* The simulated TCP reassembly: bytes the engine left, per direction. */
+    uint8_t *pending[2];
+    uint32_t pending_len[2];
+    uint64_t pending_offset[2];
+    size_t   fed;
+} run_t;
+
+static const uint16_t all_anomalies = EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE |
+        EXEC_ANOMALY_USERNAME_TOO_LONG | EXEC_ANOMALY_PASSWORD_TOO_LONG |
+        EXEC_ANOMALY_STATUS_UNKNOWN | EXEC_ANOMALY_FIELD_OVERSIZED;
+
+static void
+check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data,
+           uint32_t length, int may_defer, int reassembled, const exec_segment_t *out,
+           uint64_t next_before)
+{
+    const exec_flow_t *flow = dir == EXEC_CLIENT_TO_SERVER ? &run->s.client : &run->s.server;
+    uint8_t term = dir == EXEC_CLIENT_TO_SERVER ? 0 : '\n';
+    ref_t *ref = &run->ref[dir];
+
+    CHECK(out->n_pieces <= EXEC_MAX_PIECES);
+    CHECK(out->consumed <= length);
+    if (!may_defer || length == 0)
+        CHECK(out->consumed == length);
+    /* Nothing consumed: the glue shows nothing for the frame, so there must
+     * be nothing to show (a LOST piece would be silently dropped). */
+    if (out->consumed == 0)
+        CHECK(out->n_pieces == 0);
+    if (length == 0)
+        CHECK(out->n_pieces == 0);
+
+    /* The stream position the engine expects next (an empty segment says
+     * nothing, not even that bytes before it were lost). */
+    uint64_t want_next = offset + out->consumed > next_before ? offset + out->consumed : next_before;
+    if (length == 0)
+        want_next = next_before;
+    CHECK(flow->next_offset == want_next);
+
+    uint32_t pos = 0;
+    uint32_t retrans = 0;
+    for (unsigned i = 0; i < out->n_pieces; i++) {
+        const exec_piece_t *pc = &out->pieces[i];
+        CHECK((unsigned)pc->kind <= EXEC_PIECE_LOST);
+        CHECK(kind_allowed(dir, pc->kind));
+        CHECK((pc->flags & ~(EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP)) == 0);
+        CHECK((pc->anomalies & ~all_anomalies) == 0);
+        if (pc->kind == EXEC_PIECE_LOST) {
+            CHECK(i == 0);
+            CHECK(pc->lost > 0);
+            CHECK(pc->length == 0 && pc->offset == 0);
+            CHECK(offset > next_before && pc->lost == offset - next_before);
+            CHECK(pc->lost_at == next_before);
+            /* The kind of the field the gap hit. */
+            CHECK(pc->value < EXEC_PIECE_RETRANSMITTED);
+            CHECK(kind_allowed(dir, (exec_piece_kind_t)pc->value));
+            if (ref->valid)
+                CHECK(pc->value == ref_kind(ref, dir));
+            CHECK(!reassembled);
+            ref->valid = 0;
+            continue;
+        }
+        CHECK(pc->lost == 0 && pc->lost_at == 0);
+        CHECK(pc->length > 0);
+        CHECK(pc->offset == pos);                       /* in order, no hole, no overlap */
+        CHECK((uint64_t)pc->offset + pc->length <= length);
+        pos = pc->offset + pc->length;
+        if (pc->kind == EXEC_PIECE_RETRANSMITTED) {
+            CHECK(i == 0 && pc->offset == 0);
+            CHECK(offset < next_before);
+            CHECK(pc->length == (next_before - offset >= length ? length : next_before - offset));
+            CHECK(pc->flags == 0 && pc->anomalies == 0);
+            CHECK(!reassembled);
+            retrans = pc->length;
+            continue;
+        }
+        /* Anomalies only where they belong. */
+        /* On the part of the port string where the bad byte shows. */
+        if (pc->anomalies & (EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE))
+            CHECK(pc->kind == EXEC_PIECE_STDERR_PORT);
+        if (pc->anomalies & EXEC_ANOMALY_EARLY_SUCCESS)
+            CHECK(pc->kind == EXEC_PIECE_STATUS && pc->value == 0);
+        if (pc->anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG)
+            CHECK(pc->kind == EXEC_PIECE_USERNAME);
+        if (pc->anomalies & EXEC_ANOMALY_PASSWORD_TOO_LONG)
+            CHECK(pc->kind == EXEC_PIECE_PASSWORD);
+        if (pc->anomalies & EXEC_ANOMALY_STATUS_UNKNOWN)
+            CHECK(pc->kind == EXEC_PIECE_STATUS && pc->value > 1);
+        if (pc->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED)
+            CHECK(is_string_kind(pc->kind) && may_defer && (pc->flags & EXEC_PIECE_BEGINS) &&
+                  !(pc->flags & EXEC_PIECE_ENDS) && pc->length >= EXEC_MAX_REASSEMBLY);
+        if (pc->kind == EXEC_PIECE_STDERR_PORT && (pc->flags & EXEC_PIECE_ENDS))
+            CHECK(pc->value <= EXEC_MAX_PORT);
+        if (pc->kind == EXEC_PIECE_STATUS)
+            CHECK(pc->length == 1 && pc->value == data[pc->offset]);
+        /* Strings: the terminator is the last byte of a piece that ENDS, and
+         * nowhere else. */
+        if (is_string_kind(pc->kind)) {
+            uint8_t t = pc->kind == EXEC_PIECE_ERROR_MESSAGE ? '\n' : 0;
+            const uint8_t *hit = memchr(data + pc->offset, t, pc->length);
+            if (pc->flags & EXEC_PIECE_ENDS)
+                CHECK(hit == data + pc->offset + pc->length - 1);
+            else
+                CHECK(hit == NULL);
+        } else if (pc->kind == EXEC_PIECE_STATUS) {
+            CHECK(pc->flags == (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS));
+        } else {
+            CHECK(!(pc->flags & (EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP)));
+        }
+        if (ref->valid) {
+            CHECK(!(pc->flags & EXEC_PIECE_AFTER_GAP));
+            if (dir == EXEC_CLIENT_TO_SERVER)
+                ref_client_piece(ref, pc, data + pc->offset, may_defer);
+            else
+                ref_server_piece(ref, pc, data + pc->offset, may_defer);
+        }
+    }
+    /* Pieces cover [0, consumed): the retransmitted prefix, then the rest. */
+    CHECK(pos == out->consumed);
+    (void)retrans;
+
+    /* What is left over is one string that began here, with no terminator,
+     * short enough to reassemble. */
+    if (out->consumed < length) {
+        uint32_t rest = length - out->consumed;
+        CHECK(may_defer);
+        CHECK(rest < EXEC_MAX_REASSEMBLY);
+        CHECK(memchr(data + out->consumed, term, rest) == NULL);
+        CHECK(offset + out->consumed >= next_before);  /* never defers retransmitted bytes */
+        if (ref->valid) {
+            if (dir == EXEC_CLIENT_TO_SERVER)
+                CHECK(ref->field < 4 && !ref->started);
+            else
+                CHECK(ref->field == R_ERROR && !ref->started);
+        }
+    }
+    CHECK(run->s.client.phase <= 6 && run->s.server.phase <= 4);
+    if (run->s.status_seen)
+        CHECK(run->s.status == (uint8_t)run->s.status);
+}
+
+static void
+feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data, uint32_t length,
+     int may_defer, int reassembled, exec_segment_t *out)
+{
+    const exec_flow_t *flow = dir == EXEC_CLIENT_TO_SERVER ? &run->s.client : &run->s.server;
+    uint64_t next_before = flow->next_offset;
+
+    run->fed += length;
+    memset(out, 0xA5, sizeof *out);    /* no stale pieces may look valid */
+    exec_session_feed(&run->s, dir, offset, data, length, may_defer != 0, out);
+    check_feed(run, dir, offset, data, length, may_defer, reassembled, out, next_before);
+    if (verbose > 1)
+        fprintf(stderr, "  feed dir=%d off=%llu len=%u defer=%d -> consumed %u, %u pieces\n",
+                dir, (unsigned long long)offset, length, may_defer, out->consumed, out->n_pieces);
+}
+
+/* Feeds a segment and keeps what the engine left for the next one. */
+static void
+feed_keep(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data,
+          uint32_t length, int may_defer, int reassembled)
+{
+    exec_segment_t out;
+
+    feed(run, dir, offset, data, length, may_defer, reassembled, &out);
+    if (out.consumed < length) {
+        uint32_t rest = length - out.consumed;
+        uint8_t *keep = malloc(rest);
+        CHECK(keep != NULL);
+        memcpy(keep, data + out.consumed, rest);
+        free(run->pending[dir]);
+        run->pending[dir] = keep;
+        run->pending_len[dir] = rest;
+        run->pending_offset[dir] = offset + out.consumed;
+    }
+}
+
+static void
+drop_pending(run_t *run, exec_direction_t dir)
+{
+    free(run->pending[dir]);
+    run->pending[dir] = NULL;
+    run->pending_len[dir] = 0;
+}
+
+/* Wireshark's TCP ends a reassembly it cannot complete by handing nothing
+ * more to the subdissector, or (our flush) hands the rest over undeferrable. */
+static void
+flush_pending(run_t *run, exec_direction_t dir)
+{
+    exec_segment_t out;
+    uint8_t *buf = run->pending[dir];
+    uint32_t len = run->pending_len[dir];
+    uint64_t off = run->pending_offset[dir];
+
+    run->pending[dir] = NULL;
+    run->pending_len[dir] = 0;
+    if (buf) {
+        feed(run, dir, off, buf, len, 0, 1, &out);
+        free(buf);
+    }
+}
+
+static void
+segment(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data, uint32_t length,
+        int may_defer, uint8_t session_flags)
+{
+    if (!run->pending[dir]) {
+        feed_keep(run, dir, offset, data, length, may_defer, 0);
+        return;
+    }
+    uint64_t pstart = run->pending_offset[dir];
+    uint64_t pend = pstart + run->pending_len[dir];
+
+    if (offset >= pstart && offset <= pend) {
+        uint64_t skip = pend - offset;
+        if (skip >= length)
+            return;     /* wholly inside what waits for reassembly: TCP keeps it */
+        uint32_t add = length - (uint32_t)skip;
+        uint32_t plen = run->pending_len[dir];
+        CHECK(plen < EXEC_MAX_REASSEMBLY);     /* the engine's bound */
+        uint8_t *buf = malloc((size_t)plen + add);
+        CHECK(buf != NULL);
+        memcpy(buf, run->pending[dir], plen);
+        memcpy(buf + plen, data + skip, add);
+        drop_pending(run, dir);
+        feed_keep(run, dir, pstart, buf, plen + add, may_defer, 1);
+        free(buf);
+        return;
+    }
+    /* A gap (or a segment before the reassembly): it never completes. */
+    if (session_flags & 0x04)
+        flush_pending(run, dir);
+    else
+        drop_pending(run, dir);
+    feed_keep(run, dir, offset, data, length, may_defer, 0);
+}
+
+static int
+run_script(const uint8_t *input, size_t size)
+{
+    cursor_t c = { input, size };
+    run_t run;
+    uint8_t *scratch = NULL;
+
+    memset(&run, 0, sizeof run);
+    uint8_t flags = get_u8(&c);
+    exec_session_init(&run.s, flags & 1, (flags & 2) != 0);
+    run.ref[EXEC_CLIENT_TO_SERVER].valid = flags & 1;
+    run.ref[EXEC_SERVER_TO_CLIENT].valid = (flags & 2) != 0;
+    CHECK(!exec_session_in_data_phase(&run.s));
+
+    for (unsigned n = 0; n < MAX_SEGMENTS && c.left && run.fed < MAX_TOTAL_BYTES; n++) {
+        uint8_t op = get_u8(&c);
+        exec_direction_t dir = (op & 1) ? EXEC_SERVER_TO_CLIENT : EXEC_CLIENT_TO_SERVER;
+        int may_defer = (op >> 1) & 1;
+        const exec_flow_t *flow = dir == EXEC_CLIENT_TO_SERVER ? &run.s.client : &run.s.server;
+        uint64_t wn = run.wire_next[dir];
+        uint64_t offset;
+
+        switch ((op >> 2) & 7) {
+        case 0: offset = wn; break;
+        case 1: offset = wn + 1 + get_u8(&c); break;
+        case 2: offset = wn + 16u * get_u16(&c); break;
+        case 3: { uint64_t back = 1u + get_u8(&c); offset = wn > back ? wn - back : 0; break; }
+        case 4: offset = run.last_offset[dir]; break;
+        case 5: offset = wn + (get_u32(&c) & 0x7fffffffu); break;
+        case 6: { uint64_t back = get_u16(&c); offset = wn > back ? wn - back : 0; break; }
+        default: offset = flow->next_offset; break;
+        }
+
+        const uint8_t *data;
+        uint32_t length;
+        free(scratch);
+        scratch = NULL;
+        switch (op >> 5) {
+        case 1: length = get_u16(&c); break;
+        case 2: length = 0; break;
+        case 3: length = 1; break;
+        case 4: {
+            uint32_t len = 300u * (get_u8(&c) + 1u);
+            uint8_t fill = get_u8(&c), term = get_u8(&c);
+            uint32_t at = get_u16(&c) * 4u;
+            scratch = malloc(len);
+            CHECK(scratch != NULL);
+            memset(scratch, fill, len);
+            if (at < len)
+                scratch[at] = term;
+            length = len;
+            break;
+        }
+        case 5: {
+            unsigned t = get_u8(&c) % (sizeof tokens / sizeof tokens[0]);
+            size_t tl = strlen(tokens[t]);
+            if (t == 14)       /* "\x00": strlen says 0 */
+                tl = 1;
+            length = (uint32_t)tl + token_nul[t];
+            scratch = malloc(length ? length : 1);
+            CHECK(scratch != NULL);
+            memcpy(scratch, tokens[t], tl);
+            if (token_nul[t])
+                scratch[tl] = 0;
+            break;
+        }
+        default: length = get_u8(&c); break;
+        }
+        if (scratch) {
+            data = scratch;
+        } else {
+            if (length > c.left)
+                length = (uint32_t)c.left;
+            data = c.p;
+            c.p += length;
+            c.left -= length;
+        }
+
+        run.last_offset[dir] = offset;
+        if (offset + length > run.wire_next[dir])
+            run.wire_next[dir] = offset + length;
+        segment(&run, dir, offset, data, length, may_defer, flags);
+    }
+    free(scratch);
+    for (int d = 0; d < 2; d++) {
+        if (flags & 0x08)
+            flush_pending(&run, (exec_direction_t)d);
+        else
+            drop_pending(&run, (exec_direction_t)d);
+    }
+    /* The data phase is what the client's stream says. */
+    if (run.ref[EXEC_CLIENT_TO_SERVER].valid)
+        CHECK(exec_session_in_data_phase(&run.s) == (run.ref[EXEC_CLIENT_TO_SERVER].field == 4));
+    for (int k = 0; k <= EXEC_PIECE_LOST + 1; k++)
+        CHECK(exec_piece_kind_name((exec_piece_kind_t)k) != NULL);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return run_script(data, size);
+}
+
+#ifdef EXEC_FUZZ_STANDALONE
+/* Runs each file named on the command line once (no fuzzing). */
+int
+main(int argc, char **argv)
+{
+    verbose = getenv("EXEC_FUZZ_VERBOSE") ? atoi(getenv("EXEC_FUZZ_VERBOSE")) : 1;
+    for (int i = 1; i < argc; i++) {
+        FILE *f = fopen(argv[i], "rb");
+        if (!f) {
+            perror(argv[i]);
+            return 2;
+        }
+        size_t cap = 1 << 16, len = 0, got;
+        uint8_t *buf = malloc(cap);
+        while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+            len += got;
+            if (len == cap)
+                buf = realloc(buf, cap *= 2);
+        }
+        fclose(f);
+        if (!buf)
+            return 2;
+        run_script(buf, len);
+        free(buf);
+    }
+    printf("ran %d input(s)\n", argc - 1);
+    return 0;
+}
+#else
+/* Print the failing invariant in libFuzzer runs too. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    verbose = 1;
+    return 0;
+}
+#endif
