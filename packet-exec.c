@@ -81,6 +81,7 @@ static expert_field ei_exec_truncated = EI_INIT;
 static expert_field ei_exec_early_success = EI_INIT;
 
 static dissector_handle_t exec_handle;
+static protocol_t *exec_protocol;
 static dissector_handle_t builtin_handle;
 static pref_t *tcp_relative_seq_pref;
 
@@ -100,11 +101,16 @@ typedef struct {
     guint32  consumed;          /* < tvb length: TCP reassembles the rest */
     const char *username;       /* the session's, as known at this frame */
     const char *command;
-    /* On a success status: strings of earlier frames it identified. */
-    exec_pending_string_t identified[EXEC_HANDSHAKE_STRINGS];
-    exec_piece_kind_t identified_kind[EXEC_HANDSHAKE_STRINGS];
-    guint8   n_identified;
+    /* Rare: on a success status after a gap, strings of earlier frames it
+     * identified (kept apart, so the record of a data frame stays small). */
+    struct exec_identified *identified;
 } exec_frame_t;
+
+struct exec_identified {
+    exec_pending_string_t string[EXEC_HANDSHAKE_STRINGS];
+    exec_piece_kind_t kind[EXEC_HANDSHAKE_STRINGS];
+    guint8 count;
+};
 
 /* A control-connection FIN that ends something: the login (no status byte
  * ever came) or the session (byte counts as they stood then). */
@@ -308,10 +314,11 @@ identify_by_status(exec_conv_t *conv, exec_frame_t *frame, const struct tcpinfo 
 
     if (i < 0 || (guint32)conv->pending[i].end != acked)
         return;
+    struct exec_identified *found = frame->identified = wmem_new0(wmem_file_scope(), struct exec_identified);
     for (int position = EXEC_HANDSHAKE_STRINGS - 1; i >= 0 && position >= 0; i--, position--) {
         const exec_pending_string_t *pending = &conv->pending[i];
-        frame->identified[frame->n_identified] = *pending;
-        frame->identified_kind[frame->n_identified++] = by_position[position];
+        found->string[found->count] = *pending;
+        found->kind[found->count++] = by_position[position];
         if (by_position[position] == EXEC_PIECE_COMMAND && !conv->command)
             conv->command = pending->text;
         if (by_position[position] == EXEC_PIECE_USERNAME && !conv->username)
@@ -472,9 +479,9 @@ show_status(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *in
         nstime_delta(&delta, &pinfo->abs_ts, &conv->command_time);
         proto_item_set_generated(proto_tree_add_time(tree, hf_exec_response_time, tvb, 0, 0, &delta));
     }
-    for (unsigned i = 0; i < frame->n_identified; i++) {
-        const exec_pending_string_t *found = &frame->identified[i];
-        proto_item *named = proto_tree_add_string(tree, string_field(frame->identified_kind[i]), tvb, 0, 0,
+    for (unsigned i = 0; frame->identified && i < frame->identified->count; i++) {
+        const exec_pending_string_t *found = &frame->identified->string[i];
+        proto_item *named = proto_tree_add_string(tree, string_field(frame->identified->kind[i]), tvb, 0, 0,
                                                   found->text);
         proto_item_set_generated(named);
         proto_item_append_text(named, " [sent in frame %u]", found->frame);
@@ -803,7 +810,7 @@ add_count(proto_tree *tree, tvbuff_t *tvb, int hf, guint64 count)
 static int
 dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    if (sessions_seen == 0 || pinfo->ptype != PT_TCP)
+    if (sessions_seen == 0 || pinfo->ptype != PT_TCP || !proto_is_protocol_enabled(exec_protocol))
         return 0;
 
     /* The FIN may share the frame with payload: a key no sequence number
@@ -1078,8 +1085,10 @@ exec_handoff(void)
     heur_dissector_add("tcp", dissect_exec_heur, EXEC_LONG_NAME " over any TCP port",
                        EXEC_FILTER "_tcp", proto_exec, HEURISTIC_DISABLE);
 
-    /* Keyed to proto_exec, so disabling exec disables it too. */
-    register_postdissector(create_dissector_handle(dissect_exec_close, proto_exec));
+    /* No protocol on the handle: Wireshark would add and drop an exec layer
+     * for every frame; the postdissector checks that exec is enabled. */
+    exec_protocol = find_protocol_by_id(proto_exec);
+    register_postdissector(create_dissector_handle(dissect_exec_close, -1));
 
     module_t *tcp_module = prefs_find_module("tcp");
     tcp_relative_seq_pref = tcp_module ?

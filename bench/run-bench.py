@@ -355,19 +355,6 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
               f"{ratio(r['plugin']['rss_kb'], r['floor']['rss_kb']):.3f} | "
               f"{ratio(r['plugin']['rss_kb'], r['builtin']['rss_kb']):.3f} |")
 
-    def net_cpu(frames, mode, config):
-        """CPU of the dissection alone: the run minus start-up (empty capture)."""
-        return times[(frames, mode, config)]["cpu"] - times[(0, "summary", config)]["cpu"]
-
-    w("\n### Dissection alone (start-up subtracted), summary mode\n")
-    w("| frames | plugin µs/frame | built-in µs/frame | floor µs/frame | plugin/floor | plugin/built-in |")
-    w("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    for frames in sizes:
-        n = captures[frames][1]["frames"]
-        p = {c: net_cpu(frames, "summary", c) / n * 1e6 for c in CONFIGS}
-        w(f"| {n:,} | {p['plugin']:.1f} | {p['builtin']:.1f} | {p['floor']:.1f} | "
-          f"{ratio(p['plugin'], p['floor']):.3f} | {ratio(p['plugin'], p['builtin']):.3f} |")
-
     counts, entries, callees = cg
     ncg = captures[CALLGRIND_FRAMES][1]["frames"]
     w(f"\n## Instructions (callgrind, summary mode, {ncg:,} frames, fixed hash seeds)\n")
