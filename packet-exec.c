@@ -836,6 +836,7 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     if (!close)
         return 0;
 
+    col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
