@@ -51,6 +51,7 @@ def pieces(req, mode):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--local-host", help="local address for the stderr listener and --src-port (default: --host)")
     ap.add_argument("--port", type=int, default=512)
     ap.add_argument("--stderr-port", type=int, help="listen on this port and announce it")
     ap.add_argument("--port-string", default=None,
@@ -81,7 +82,7 @@ def main():
     if a.stderr_port is not None:
         lsock = socket.socket(fam, socket.SOCK_STREAM)
         lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsock.bind((a.host, a.stderr_port))
+        lsock.bind((a.local_host or a.host, a.stderr_port))
         lsock.listen(1)
         portstr = str(a.stderr_port).encode()
     else:
@@ -91,7 +92,7 @@ def main():
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if a.src_port:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((a.host, a.src_port))
+        s.bind((a.local_host or a.host, a.src_port))
     s.settimeout(a.timeout)
     s.connect((a.host, a.port))
     deadline = time.monotonic() + a.timeout
