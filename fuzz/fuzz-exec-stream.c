@@ -119,8 +119,12 @@ typedef struct {
     unsigned field;         /* client: 0-3 strings, 4 stdin; server: see below */
     int      started;       /* bytes of the current field seen */
     uint64_t flen;          /* bytes of the current field, terminator excluded */
-    uint32_t port;          /* saturated as the daemon's limit check needs */
+    uint32_t port;          /* digits only, saturated: the range check */
+    uint16_t port_daemon;   /* as netkit's rexecd computes it: every byte a
+                             * signed-char digit, in 16 bits */
     int      port_nonnum;
+    uint16_t port_reported; /* port anomalies already given on a piece */
+    int      oversized;     /* the field is shown in parts: too long */
     int      limit_reported;
 } ref_t;
 
@@ -157,6 +161,16 @@ ref_next_field(ref_t *r, unsigned field)
     r->started = 0;
     r->flen = 0;
     r->limit_reported = 0;
+    r->oversized = 0;
+}
+
+static int
+all_digits(const uint8_t *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (b[i] < '0' || b[i] > '9')
+            return 0;
+    return 1;
 }
 
 static const exec_piece_kind_t client_kind[5] = {
@@ -186,22 +200,31 @@ ref_client_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_def
     if (ends)
         want_flags |= EXEC_PIECE_ENDS;
     CHECK(pc->flags == want_flags);
-    if ((want_flags & EXEC_PIECE_BEGINS) && !ends && may_defer) {
-        want_anom |= EXEC_ANOMALY_FIELD_OVERSIZED;
+    /* Not deferred though it could be, and no terminator: too long to
+     * reassemble, and so is every later part of the field.  A port string
+     * with a non-digit is not deferred either, but is no oversized string. */
+    if ((want_flags & EXEC_PIECE_BEGINS) && !ends && may_defer &&
+        (r->field != 0 || all_digits(b, pc->length))) {
+        r->oversized = 1;
         CHECK(pc->length >= EXEC_MAX_REASSEMBLY);
     }
+    if (r->oversized)
+        want_anom |= EXEC_ANOMALY_FIELD_OVERSIZED;
     if (r->field == 0) {
         for (uint32_t i = 0; i < text; i++) {
+            r->port_daemon = (uint16_t)(r->port_daemon * 10 + ((int8_t)b[i] - '0'));
             if (b[i] < '0' || b[i] > '9')
                 r->port_nonnum = 1;
             else if (r->port <= EXEC_MAX_PORT)
                 r->port = r->port * 10 + (uint32_t)(b[i] - '0');
         }
-        if (ends) {
-            want_anom |= (r->port_nonnum ? EXEC_ANOMALY_PORT_NOT_NUMERIC : 0) |
-                         (r->port > EXEC_MAX_PORT ? EXEC_ANOMALY_PORT_OUT_OF_RANGE : 0);
-            CHECK(pc->value == (r->port > EXEC_MAX_PORT ? 0 : r->port));
-        }
+        /* Each port anomaly once, on the piece where it shows first. */
+        uint16_t port_anom = (uint16_t)((r->port_nonnum ? EXEC_ANOMALY_PORT_NOT_NUMERIC : 0) |
+                                        (r->port > EXEC_MAX_PORT ? EXEC_ANOMALY_PORT_OUT_OF_RANGE : 0));
+        want_anom |= port_anom & (uint16_t)~r->port_reported;
+        r->port_reported |= port_anom;
+        if (ends)
+            CHECK(pc->value == r->port_daemon);
     }
     uint64_t before = r->flen;
     r->flen += text;
@@ -217,7 +240,8 @@ ref_client_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_def
 }
 
 static void
-ref_server_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_defer)
+ref_server_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_defer,
+                 uint8_t client_phase)
 {
     uint8_t want_flags = r->started ? 0 : EXEC_PIECE_BEGINS;
 
@@ -227,7 +251,9 @@ ref_server_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_def
         CHECK(pc->length == 1);
         CHECK(pc->flags == (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS));
         CHECK(pc->value == b[0]);
-        CHECK(pc->anomalies == (b[0] > 1 ? EXEC_ANOMALY_STATUS_UNKNOWN : 0));
+        /* Success before the client's four strings ended: no daemon does that. */
+        CHECK(pc->anomalies == ((b[0] > 1 ? EXEC_ANOMALY_STATUS_UNKNOWN : 0) |
+                                (b[0] == 0 && client_phase < 4 ? EXEC_ANOMALY_EARLY_SUCCESS : 0)));
         ref_next_field(r, b[0] == 0 ? R_STDOUT : b[0] == 1 ? R_ERROR : R_AFTER);
         return;
     case R_ERROR: {
@@ -240,11 +266,10 @@ ref_server_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_def
         }
         CHECK(pc->flags == want_flags);
         if ((want_flags & EXEC_PIECE_BEGINS) && !ends && may_defer) {
-            CHECK(pc->anomalies == EXEC_ANOMALY_FIELD_OVERSIZED);
+            r->oversized = 1;
             CHECK(pc->length >= EXEC_MAX_REASSEMBLY);
-        } else {
-            CHECK(pc->anomalies == 0);
         }
+        CHECK(pc->anomalies == (r->oversized ? EXEC_ANOMALY_FIELD_OVERSIZED : 0));
         r->started = 1;
         if (ends)
             ref_next_field(r, R_AFTER);
@@ -286,12 +311,12 @@ typedef struct {
 
 static const uint16_t all_anomalies = EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE |
         EXEC_ANOMALY_USERNAME_TOO_LONG | EXEC_ANOMALY_PASSWORD_TOO_LONG |
-        EXEC_ANOMALY_STATUS_UNKNOWN | EXEC_ANOMALY_FIELD_OVERSIZED;
+        EXEC_ANOMALY_STATUS_UNKNOWN | EXEC_ANOMALY_FIELD_OVERSIZED | EXEC_ANOMALY_EARLY_SUCCESS;
 
 static void
 check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data,
            uint32_t length, int may_defer, int reassembled, const exec_segment_t *out,
-           uint64_t next_before)
+           uint64_t next_before, uint8_t client_phase)
 {
     const exec_flow_t *flow = dir == EXEC_CLIENT_TO_SERVER ? &run->s.client : &run->s.server;
     uint8_t term = dir == EXEC_CLIENT_TO_SERVER ? 0 : '\n';
@@ -357,16 +382,18 @@ check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *dat
         if (pc->anomalies & (EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE))
             CHECK(pc->kind == EXEC_PIECE_STDERR_PORT);
         if (pc->anomalies & EXEC_ANOMALY_EARLY_SUCCESS)
-            CHECK(pc->kind == EXEC_PIECE_STATUS && pc->value == 0);
+            CHECK(pc->kind == EXEC_PIECE_STATUS && pc->value == 0 && client_phase < 4);
         if (pc->anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG)
             CHECK(pc->kind == EXEC_PIECE_USERNAME);
         if (pc->anomalies & EXEC_ANOMALY_PASSWORD_TOO_LONG)
             CHECK(pc->kind == EXEC_PIECE_PASSWORD);
         if (pc->anomalies & EXEC_ANOMALY_STATUS_UNKNOWN)
             CHECK(pc->kind == EXEC_PIECE_STATUS && pc->value > 1);
+        /* Oversized: a string; where it begins, deferrable, unterminated, long. */
         if (pc->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED)
-            CHECK(is_string_kind(pc->kind) && may_defer && (pc->flags & EXEC_PIECE_BEGINS) &&
-                  !(pc->flags & EXEC_PIECE_ENDS) && pc->length >= EXEC_MAX_REASSEMBLY);
+            CHECK(is_string_kind(pc->kind));
+        if ((pc->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED) && (pc->flags & EXEC_PIECE_BEGINS))
+            CHECK(may_defer && !(pc->flags & EXEC_PIECE_ENDS) && pc->length >= EXEC_MAX_REASSEMBLY);
         if (pc->kind == EXEC_PIECE_STDERR_PORT && (pc->flags & EXEC_PIECE_ENDS))
             CHECK(pc->value <= EXEC_MAX_PORT);
         if (pc->kind == EXEC_PIECE_STATUS)
@@ -390,7 +417,7 @@ check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *dat
             if (dir == EXEC_CLIENT_TO_SERVER)
                 ref_client_piece(ref, pc, data + pc->offset, may_defer);
             else
-                ref_server_piece(ref, pc, data + pc->offset, may_defer);
+                ref_server_piece(ref, pc, data + pc->offset, may_defer, client_phase);
         }
     }
     /* Pieces cover [0, consumed): the retransmitted prefix, then the rest. */
@@ -405,6 +432,9 @@ check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *dat
         CHECK(rest < EXEC_MAX_REASSEMBLY);
         CHECK(memchr(data + out->consumed, term, rest) == NULL);
         CHECK(offset + out->consumed >= next_before);  /* never defers retransmitted bytes */
+        /* A port string with a non-digit is never held back. */
+        if (dir == EXEC_CLIENT_TO_SERVER && !all_digits(data + out->consumed, rest))
+            CHECK(run->s.client.phase != 0);
         if (ref->valid) {
             if (dir == EXEC_CLIENT_TO_SERVER)
                 CHECK(ref->field < 4 && !ref->started);
@@ -423,11 +453,12 @@ feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data, uin
 {
     const exec_flow_t *flow = dir == EXEC_CLIENT_TO_SERVER ? &run->s.client : &run->s.server;
     uint64_t next_before = flow->next_offset;
+    uint8_t client_phase = run->s.client.phase;
 
     run->fed += length;
     memset(out, 0xA5, sizeof *out);    /* no stale pieces may look valid */
     exec_session_feed(&run->s, dir, offset, data, length, may_defer != 0, out);
-    check_feed(run, dir, offset, data, length, may_defer, reassembled, out, next_before);
+    check_feed(run, dir, offset, data, length, may_defer, reassembled, out, next_before, client_phase);
     if (verbose > 1)
         fprintf(stderr, "  feed dir=%d off=%llu len=%u defer=%d -> consumed %u, %u pieces\n",
                 dir, (unsigned long long)offset, length, may_defer, out->consumed, out->n_pieces);

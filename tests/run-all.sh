@@ -22,6 +22,8 @@ run_part() {
 }
 
 run_part "host suite: build, engine, captures, fresh daemon traffic" bash tests/run-suite.sh
+run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
+  bash fuzz/run-engine-fuzz.sh --runs 200000
 
 echo
 echo "######## summary"
