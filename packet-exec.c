@@ -84,6 +84,7 @@ static dissector_handle_t exec_handle;
 static protocol_t *exec_protocol;
 static dissector_handle_t builtin_handle;
 static pref_t *tcp_relative_seq_pref;
+static pref_t *tcp_analyze_seq_pref;
 
 static const value_string exec_status_vals[] = {
     { 0, "Success" },
@@ -145,10 +146,13 @@ is_client_to_server(const exec_conv_t *conv, const packet_info *pinfo)
            addresses_equal(&pinfo->dst, &conv->server_addr);
 }
 
+/* TCP hands relative sequence numbers only when both its preferences say
+ * so: without sequence analysis they stay absolute. */
 static gboolean
 tcp_relative_sequence_numbers(void)
 {
-    return tcp_relative_seq_pref && prefs_get_bool_value(tcp_relative_seq_pref, pref_current);
+    return tcp_relative_seq_pref && prefs_get_bool_value(tcp_relative_seq_pref, pref_current) &&
+           tcp_analyze_seq_pref && prefs_get_bool_value(tcp_analyze_seq_pref, pref_current);
 }
 
 /* The session of a control connection, made at its first payload.
@@ -377,7 +381,7 @@ add_string_piece(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int hf,
     proto_item *item = proto_tree_add_item(tree, hf, tvb, piece->offset, piece->length, ENC_UTF_8);
     if (piece->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED)
         expert_add_info(pinfo, item, &ei_exec_string_oversized);
-    else if (!is_whole(piece) && !(piece->flags & EXEC_PIECE_AFTER_GAP))
+    else if (!is_whole(piece) && !(piece->flags & (EXEC_PIECE_AFTER_GAP | EXEC_PIECE_NOT_HELD)))
         expert_add_info(pinfo, item, &ei_exec_string_partial);
     if (piece->flags & EXEC_PIECE_AFTER_GAP)
         proto_item_append_text(item, " [start not captured]");
@@ -1094,5 +1098,7 @@ exec_handoff(void)
     module_t *tcp_module = prefs_find_module("tcp");
     tcp_relative_seq_pref = tcp_module ?
             prefs_find_preference(tcp_module, "relative_sequence_numbers") : NULL;
+    tcp_analyze_seq_pref = tcp_module ?
+            prefs_find_preference(tcp_module, "analyze_sequence_numbers") : NULL;
     exec_stderr_handoff();
 }

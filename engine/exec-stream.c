@@ -68,6 +68,7 @@ start_next_field(exec_flow_t *flow, uint8_t phase)
     flow->field_length = 0;
     flow->field_after_gap = false;
     flow->field_oversized = false;
+    flow->field_not_held = false;
 }
 
 /* The stderr port, as a number and as the netkit daemon computes it: it
@@ -147,6 +148,10 @@ take_string(exec_flow_t *flow, exec_segment_t *out, exec_piece_kind_t kind,
                              (flow->field_after_gap ? EXEC_PIECE_AFTER_GAP : 0));
     if (!hit && begins && may_defer && !not_a_port)
         flow->field_oversized = true;   /* not deferred: too long */
+    if (!hit && begins && may_defer && not_a_port)
+        flow->field_not_held = true;    /* not deferred: not a port */
+    if (flow->field_not_held)
+        piece->flags |= EXEC_PIECE_NOT_HELD;
     if (flow->field_oversized)
         piece->anomalies |= EXEC_ANOMALY_FIELD_OVERSIZED;
     flow->field_length += (end - pos) - (hit ? 1 : 0);

@@ -50,6 +50,8 @@ typedef enum {
 #define EXEC_PIECE_BEGINS   0x01    /* the field's first byte is in this piece */
 #define EXEC_PIECE_ENDS     0x02    /* its terminator (NUL, '\n') is in this piece */
 #define EXEC_PIECE_AFTER_GAP 0x04   /* part of the field was lost before this piece */
+#define EXEC_PIECE_NOT_HELD  0x08   /* a port string with a non-digit: shown as it
+                                     * comes, never held for reassembly */
 
 /* Anomalies: what a careful analyst should be told. */
 #define EXEC_ANOMALY_PORT_NOT_NUMERIC     0x0001
@@ -90,6 +92,7 @@ typedef struct {
     uint8_t  phase;         /* exec_client_phase_t / exec_server_phase_t */
     bool     field_after_gap;
     bool     field_oversized;   /* shown in parts: too long to reassemble */
+    bool     field_not_held;    /* shown in parts: not a port, not held */
     bool     start_seen;    /* the stream's first byte position is known */
 } exec_flow_t;
 

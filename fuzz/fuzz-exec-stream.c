@@ -125,6 +125,7 @@ typedef struct {
     int      port_nonnum;
     uint16_t port_reported; /* port anomalies already given on a piece */
     int      oversized;     /* the field is shown in parts: too long */
+    int      not_held;      /* a port string with a non-digit, not held */
     int      limit_reported;
 } ref_t;
 
@@ -162,6 +163,7 @@ ref_next_field(ref_t *r, unsigned field)
     r->flen = 0;
     r->limit_reported = 0;
     r->oversized = 0;
+    r->not_held = 0;
 }
 
 static int
@@ -199,6 +201,11 @@ ref_client_piece(ref_t *r, const exec_piece_t *pc, const uint8_t *b, int may_def
     uint32_t text = pc->length - (ends ? 1u : 0u);
     if (ends)
         want_flags |= EXEC_PIECE_ENDS;
+    if ((want_flags & EXEC_PIECE_BEGINS) && !ends && may_defer && r->field == 0 &&
+        !all_digits(b, pc->length))
+        r->not_held = 1;
+    if (r->not_held)
+        want_flags |= EXEC_PIECE_NOT_HELD;
     CHECK(pc->flags == want_flags);
     /* Not deferred though it could be, and no terminator: too long to
      * reassemble, and so is every later part of the field.  A port string
@@ -346,7 +353,9 @@ check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *dat
         const exec_piece_t *pc = &out->pieces[i];
         CHECK((unsigned)pc->kind <= EXEC_PIECE_LOST);
         CHECK(kind_allowed(dir, pc->kind));
-        CHECK((pc->flags & ~(EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP)) == 0);
+        CHECK((pc->flags & ~(EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP | EXEC_PIECE_NOT_HELD)) == 0);
+        if (pc->flags & EXEC_PIECE_NOT_HELD)   /* (after a gap: the same string) */
+            CHECK(pc->kind == EXEC_PIECE_STDERR_PORT || pc->kind == EXEC_PIECE_UNIDENTIFIED_STRING);
         CHECK((pc->anomalies & ~all_anomalies) == 0);
         if (pc->kind == EXEC_PIECE_LOST) {
             CHECK(i == 0);

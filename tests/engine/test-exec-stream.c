@@ -182,7 +182,7 @@ test_port_with_a_non_digit_is_not_deferred(void)
     exec_session_init(&s, true, true);
     exec_session_feed(&s, C2S, 0, BYTES("GET / HTTP/1.1\r\n"), true, &seg);
     CHECK(seg.consumed == 16);
-    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 16, EXEC_PIECE_BEGINS));
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 16, EXEC_PIECE_BEGINS | EXEC_PIECE_NOT_HELD));
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_NOT_NUMERIC);
 }
 
