@@ -50,7 +50,6 @@ typedef struct {
 
     const char *username;       /* printable, for columns and statistics */
     const char *command;
-    const char *error_message;
     guint32  username_frame;
     guint32  password_frame;
     guint32  port_frame;        /* announced the stderr channel */
@@ -58,7 +57,6 @@ typedef struct {
     nstime_t command_time;
     guint32  status_frame;
     guint32  closed_frame;      /* server FIN without any status byte */
-    guint32  end_frame;         /* the control connection's last FIN */
     guint32  payload_frame;     /* the last frame whose payload we classified */
     guint32  payload_fin_frame; /* a FIN that came with payload */
     gboolean fin_seen[2];       /* per exec_direction_t */

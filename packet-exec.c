@@ -265,10 +265,6 @@ learn_from_piece(exec_conv_t *conv, tvbuff_t *tvb, packet_info *pinfo, const exe
     case EXEC_PIECE_STATUS:
         conv->status_frame = pinfo->num;
         break;
-    case EXEC_PIECE_ERROR_MESSAGE:
-        if (whole && !conv->error_message)
-            conv->error_message = piece_text(wmem_file_scope(), tvb, piece);
-        break;
     case EXEC_PIECE_STDIN:
         conv->stdin_bytes += piece->length;
         break;
@@ -792,7 +788,6 @@ classify_close(packet_info *pinfo, conversation_t *conversation, exec_conv_t *co
                      "the client's request was incomplete";
     }
     if (ends) {
-        conv->end_frame = pinfo->num;
         exec_stderr_session_ended(conv);
         close->session_end = TRUE;
         close->stderr_never_connected = conv->stderr_abandoned;
