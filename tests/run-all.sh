@@ -24,6 +24,9 @@ run_part() {
 run_part "host suite: build, engine, captures, fresh daemon traffic" bash tests/run-suite.sh
 run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
   bash fuzz/run-engine-fuzz.sh --runs 200000
+run_part "hostile captures: expected expert info, bounded time and memory" bash tests/hostile/run-hostile.sh
+run_part "tshark under ASan+UBSan over mutated captures, valgrind (bounded)" \
+  bash fuzz/run-tshark-fuzz.sh --quick
 
 echo
 echo "######## summary"
