@@ -21,12 +21,18 @@ run_part() {
   fi
 }
 
-run_part "host suite: build, engine, captures, fresh daemon traffic" bash tests/run-suite.sh
+# The host's `-T fields` dumps are the reference the other Wireshark versions must match.
+host_fields=$(mktemp -d /tmp/exec-host-fields.XXXXXX)
+trap 'rm -rf "$host_fields"' EXIT
+run_part "host suite: build, engine, captures, fresh daemon traffic" \
+  bash tests/run-suite.sh --fields-out "$host_fields"
 run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
   bash fuzz/run-engine-fuzz.sh --runs 200000
 run_part "hostile captures: expected expert info, bounded time and memory" bash tests/hostile/run-hostile.sh
 run_part "tshark under ASan+UBSan over mutated captures, valgrind (bounded)" \
   bash fuzz/run-tshark-fuzz.sh --quick
+run_part "Wireshark 4.4 (Debian 13) and 4.6 (sid) in debootstrap chroots: same suite, identical dumps" \
+  bash scripts/matrix/run-matrix.sh --host-fields "$host_fields"
 
 echo
 echo "######## summary"

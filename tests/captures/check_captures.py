@@ -221,16 +221,47 @@ def present(name, values):
     return values
 
 
+def is_close_frame(row):
+    return bool(row["exec.stdin_bytes"] or row["exec.closed_without_reply"])
+
+
 def dump(rows):
     """What exec shows, frame by frame: its fields everywhere, the columns on
     its own frames only (TCP's text on other frames is TCP's business and
-    differs between passes and versions)."""
+    differs between passes and versions).  The close marks are written by a
+    postdissector, after Wireshark 4.4 has copied the columns into the
+    _ws.col fields: their columns are checked by check_close_columns, in
+    summary output, on every version."""
     out = []
     for r in rows:
         ours = r["_ws.col.Protocol"] == ["EXEC"]
-        out.append("\t".join("|".join(present(n, r[n])) if ours or not n.startswith("_ws.col") else ""
+        close = is_close_frame(r)
+        out.append("\t".join("(close)" if close and n.startswith("_ws.col") else
+                             "|".join(present(n, r[n])) if ours or not n.startswith("_ws.col") else ""
                              for n in DUMP_FIELDS) + "\n")
     return "".join(out)
+
+
+def check_close_columns(pcap, rows, checker):
+    """The Protocol and Info columns of the close frames say what their fields say."""
+    out, _ = tshark(["-r", pcap, "-o", 'gui.column.format:"No.","%m","Protocol","%p","Info","%i"'])
+    summary = {}
+    for line in out.splitlines():
+        number, _, rest = line.strip().partition(" ")
+        summary[number] = rest.strip()
+    for r in rows:
+        if not is_close_frame(r):
+            continue
+        number = r["frame.number"][0]
+        wants = []
+        if r["exec.closed_without_reply"]:
+            wants.append("Closed without reply")
+        if r["exec.stdin_bytes"]:
+            wants.append("Session end: stdin %s, stdout %s, stderr %s bytes" % (
+                r["exec.stdin_bytes"][0], r["exec.stdout_bytes"][0], r["exec.stderr_bytes"][0]))
+        line = summary.get(number, "")
+        checker.expect(line.startswith("EXEC ") and all(w in line for w in wants),
+                       f"frame {number}: want EXEC and {wants} in the summary line, got {line!r}")
 
 
 def check_capture(pcap, fields_out, compare_builtin):
@@ -240,6 +271,7 @@ def check_capture(pcap, fields_out, compare_builtin):
     one_pass = fields(pcap, DUMP_FIELDS)
     two_pass = fields(pcap, DUMP_FIELDS + FORWARD_LINKS, extra=["-2"])
     check_sessions(pcap, two_pass, sessions, plugin)
+    check_close_columns(pcap, one_pass, plugin)
     plugin.expect(bool(sessions), "no exec session found in the capture")
     first = dump(one_pass)
     second = dump(two_pass)
