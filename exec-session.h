@@ -37,6 +37,10 @@ typedef struct {
 
 #define EXEC_HANDSHAKE_STRINGS 4
 
+/* The first copy of the handshake and the reply, made at their first byte
+ * (packet-exec.c): a session whose start was not captured has none. */
+struct exec_first_copy;
+
 /* One rexec session: the control connection, and its stderr channel when
  * the client announced one.  Written on the first pass only. */
 typedef struct {
@@ -64,6 +68,7 @@ typedef struct {
 
     exec_pending_string_t pending[EXEC_HANDSHAKE_STRINGS];
     guint8   n_pending;
+    struct exec_first_copy *first_copy;
 
     conversation_t *stderr_conversation;
     guint32  stderr_port;

@@ -18,9 +18,11 @@
 #include <epan/prefs.h>
 #include <epan/prefs-int.h>
 #include <epan/proto_data.h>
+#include <epan/strutil.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
 
+#include "exec-overlap.h"
 #include "exec-prefs.h"
 #include "packet-exec.h"
 
@@ -55,6 +57,7 @@ static int hf_exec_request_in = -1;
 static int hf_exec_response_time = -1;
 static int hf_exec_unidentified_string = -1;
 static int hf_exec_retransmitted_data = -1;
+static int hf_exec_retransmission_conflict = -1;
 static int hf_exec_lost_bytes = -1;
 static int hf_exec_stdin_bytes = -1;
 static int hf_exec_stdout_bytes = -1;
@@ -75,6 +78,7 @@ static expert_field ei_exec_lost = EI_INIT;
 static expert_field ei_exec_unidentified = EI_INIT;
 static expert_field ei_exec_unknown_phase = EI_INIT;
 static expert_field ei_exec_retransmitted = EI_INIT;
+static expert_field ei_exec_overlap_conflict = EI_INIT;
 static expert_field ei_exec_stderr_never_connected = EI_INIT;
 static expert_field ei_exec_identified_by_status = EI_INIT;
 static expert_field ei_exec_truncated = EI_INIT;
@@ -128,6 +132,25 @@ typedef struct {
     guint64  stdout_bytes;
     guint64  stderr_bytes;
 } exec_close_t;
+
+/* A retransmitted field whose bytes differ from the first copy (first pass). */
+typedef struct {
+    exec_piece_kind_t kind;
+    guint64  differs_at;        /* stream position of the first differing byte */
+    guint32  offset;            /* the retransmission's bytes of the field, in the tvb */
+    guint32  length;
+    const char *first_copy;     /* the same positions in the first copy, as text */
+} exec_conflict_t;
+
+typedef struct {
+    exec_conflict_t conflict[EXEC_OVERLAP_MAX_FIELDS];
+    guint8 count;
+} exec_frame_conflicts_t;
+
+struct exec_first_copy {
+    exec_overlap_t kept;
+    wmem_tree_t *conflicts;     /* frame number -> exec_frame_conflicts_t, made at the first */
+};
 
 static guint32 sessions_seen;
 static exec_conv_t *last_payload_conv;     /* first pass: the frame just classified */
@@ -329,6 +352,50 @@ identify_by_status(exec_conv_t *conv, exec_frame_t *frame, const struct tcpinfo 
     conv->n_pending = 0;
 }
 
+static void *
+resize_in_file_scope(void *ptr, size_t size)
+{
+    return wmem_realloc(wmem_file_scope(), ptr, size);
+}
+
+/* First pass: keep the first copy of a new piece of the handshake or the
+ * reply, or compare a retransmitted piece with it. */
+static void
+check_first_copy(exec_conv_t *conv, packet_info *pinfo, exec_direction_t direction, guint64 offset,
+                 const guint8 *data, const exec_piece_t *piece)
+{
+    struct exec_first_copy *first = conv->first_copy;
+
+    if (piece->kind != EXEC_PIECE_RETRANSMITTED) {
+        if (!first && exec_overlap_keeps(piece->kind))
+            first = conv->first_copy = wmem_new0(wmem_file_scope(), struct exec_first_copy);
+        if (first)
+            exec_overlap_keep(&first->kept, direction, piece->kind, offset + piece->offset,
+                              data + piece->offset, piece->length, resize_in_file_scope);
+        return;
+    }
+    exec_overlap_conflict_t found[EXEC_OVERLAP_MAX_FIELDS];
+    unsigned count = first ? exec_overlap_conflicts(&first->kept, direction, offset + piece->offset,
+                                                    data + piece->offset, piece->length, found) : 0;
+    if (count == 0)
+        return;
+    exec_frame_conflicts_t *conflicts = wmem_new0(wmem_file_scope(), exec_frame_conflicts_t);
+    for (unsigned i = 0; i < count; i++) {
+        exec_conflict_t *conflict = &conflicts->conflict[i];
+        conflict->kind = found[i].kind;
+        conflict->differs_at = found[i].differs_at;
+        conflict->offset = piece->offset + (guint32)(found[i].start - offset - piece->offset);
+        conflict->length = found[i].length;
+        /* Text now: the kept bytes may move as the copy grows. */
+        conflict->first_copy = format_text(wmem_file_scope(), (const void *)found[i].first_copy,
+                                           found[i].length);
+    }
+    conflicts->count = (guint8)count;
+    if (!first->conflicts)
+        first->conflicts = wmem_tree_new(wmem_file_scope());
+    wmem_tree_insert32(first->conflicts, pinfo->num, conflicts);
+}
+
 /* First pass: run the engine and keep its answer for this frame. */
 static exec_frame_t *
 classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
@@ -340,8 +407,8 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
     exec_segment_t segment;
 
     guint64 offset = stream_offset(conv, direction, tcpinfo);
-    exec_session_feed(&conv->engine, direction, offset, tvb_get_ptr(tvb, 0, length), length,
-                      pinfo->can_desegment > 0, &segment);
+    const guint8 *data = tvb_get_ptr(tvb, 0, length);
+    exec_session_feed(&conv->engine, direction, offset, data, length, pinfo->can_desegment > 0, &segment);
 
     exec_frame_t *frame = wmem_new0(wmem_file_scope(), exec_frame_t);
     frame->conv = conv;
@@ -353,6 +420,7 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
     for (unsigned i = 0; i < segment.n_pieces; i++) {
         const exec_piece_t *piece = &segment.pieces[i];
         learn_from_piece(conv, tvb, pinfo, piece);
+        check_first_copy(conv, pinfo, direction, offset, data, piece);
         if (direction == EXEC_CLIENT_TO_SERVER)
             track_unidentified(conv, tvb, pinfo, offset, piece);
         else if (piece->kind == EXEC_PIECE_STATUS && piece->value == 0 && tcpinfo)
@@ -547,6 +615,31 @@ show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info
     }
 }
 
+/* Retransmitted bytes that differ from the first copy: the receiver kept
+ * the bytes it already had, so the first copy is what it most likely used. */
+static void
+show_conflicts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info, const exec_frame_t *frame)
+{
+    const struct exec_first_copy *first = frame->conv->first_copy;
+    const exec_frame_conflicts_t *conflicts = first && first->conflicts ?
+            (const exec_frame_conflicts_t *)wmem_tree_lookup32(first->conflicts, pinfo->num) : NULL;
+
+    for (unsigned i = 0; conflicts && i < conflicts->count; i++) {
+        const exec_conflict_t *conflict = &conflicts->conflict[i];
+        const char *field = exec_piece_kind_name(conflict->kind);
+        proto_item *item = proto_tree_add_uint64(tree, hf_exec_retransmission_conflict, tvb, conflict->offset,
+                                                 conflict->length, conflict->differs_at);
+        proto_item_set_generated(item);
+        expert_add_info_format(pinfo, item, &ei_exec_overlap_conflict,
+                               "Retransmitted %s differs from the first copy at offset %" PRIu64
+                               ": \"%s\" vs \"%s\"; the %s most likely used the first copy",
+                               field, conflict->differs_at,
+                               tvb_format_text(pinfo->pool, tvb, conflict->offset, conflict->length),
+                               conflict->first_copy, frame->client_to_server ? "server" : "client");
+        add_info(info, "Retransmitted %s differs", field);
+    }
+}
+
 /* Builds the tree and the Info column from the stored pieces. */
 static void
 show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame_t *frame)
@@ -615,6 +708,7 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
                                        piece->length, ENC_NA);
             expert_add_info(pinfo, item, &ei_exec_retransmitted);
             add_info(info, "Retransmitted data");
+            show_conflicts(tree, tvb, pinfo, info, frame);
             break;
         case EXEC_PIECE_LOST:
             item = proto_tree_add_uint64(tree, hf_exec_lost_bytes, tvb, 0, 0, piece->lost);
@@ -947,6 +1041,9 @@ exec_register(void)
         { &hf_exec_retransmitted_data,
           { "Retransmitted Data", EXEC_FILTER ".retransmitted_data", FT_BYTES, BASE_NONE, NULL, 0,
             "Bytes at stream positions already seen", HFILL } },
+        { &hf_exec_retransmission_conflict,
+          { "Retransmission Conflict At", EXEC_FILTER ".retransmission_conflict", FT_UINT64, BASE_DEC, NULL, 0,
+            "Stream offset of the first byte a retransmission carries differently from the first copy", HFILL } },
         { &hf_exec_lost_bytes,
           { "Lost Bytes", EXEC_FILTER ".lost_bytes", FT_UINT64, BASE_DEC, NULL, 0,
             "Bytes of this direction's stream never captured before this segment", HFILL } },
@@ -1007,6 +1104,10 @@ exec_register(void)
         { &ei_exec_retransmitted,
           { EXEC_FILTER ".retransmitted", PI_SEQUENCE, PI_NOTE,
             "Bytes already seen at this stream position (retransmission)", EXPFILL } },
+        { &ei_exec_overlap_conflict,
+          { EXEC_FILTER ".overlap_conflict", PI_SEQUENCE, PI_WARN,
+            "Retransmitted bytes differ from the first copy (the receiver most likely used the first)",
+            EXPFILL } },
         { &ei_exec_identified_by_status,
           { EXEC_FILTER ".identified_by_status", PI_SEQUENCE, PI_NOTE,
             "Handshake string after lost bytes, identified by counting back from the position the "
