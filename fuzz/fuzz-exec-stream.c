@@ -40,13 +40,19 @@
  * After every call the harness checks the engine's promises (exec-stream.h)
  * and, while a direction's start was seen and nothing of it was lost, a
  * reference parser of the protocol: every byte's kind, the flags, the port
- * value and every anomaly bit.  Any violation calls __builtin_trap().
+ * value and every anomaly bit.  It also runs the first-copy keeper
+ * (exec-overlap.h) as packet-exec.c does, against a model that records the
+ * first byte the engine took as new at every position below the cap: the
+ * kept copy must be those bytes, and a conflict must point at the first
+ * retransmitted byte of a field that differs from them.  Any violation
+ * calls __builtin_trap().
  *
  * Build: see fuzz/run-engine-fuzz.sh.  -DEXEC_FUZZ_STANDALONE adds a main()
  * that runs files given as arguments (for gcc, valgrind, reproducers).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "exec-overlap.h"
 #include "exec-stream.h"
 
 #include <stdio.h>
@@ -314,6 +320,10 @@ typedef struct {
     uint32_t pending_len[2];
     uint64_t pending_offset[2];
     size_t   fed;
+    exec_overlap_t overlap;
+    /* The model of the first copy: the first new byte at each position. */
+    uint8_t first_byte[2][EXEC_OVERLAP_CLIENT_CAP];
+    uint8_t first_seen[2][EXEC_OVERLAP_CLIENT_CAP];
 } run_t;
 
 static const uint16_t all_anomalies = EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE |
@@ -457,6 +467,58 @@ check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *dat
 }
 
 static void
+check_conflicts(const run_t *run, exec_direction_t dir, uint64_t from, const uint8_t *data, uint32_t length)
+{
+    exec_overlap_conflict_t found[EXEC_OVERLAP_MAX_FIELDS];
+    unsigned count = exec_overlap_conflicts(&run->overlap, dir, from, data, length, found);
+    uint64_t previous_end = from;
+
+    CHECK(count <= EXEC_OVERLAP_MAX_FIELDS);
+    for (unsigned i = 0; i < count; i++) {
+        const exec_overlap_conflict_t *c = &found[i];
+        CHECK(c->start >= previous_end && c->length > 0);
+        CHECK(c->start + c->length <= from + length && c->start + c->length <= run->overlap.flow[dir].length);
+        CHECK(c->differs_at >= c->start && c->differs_at < c->start + c->length);
+        CHECK(exec_overlap_keeps(c->kind));
+        for (uint64_t pos = c->start; pos <= c->differs_at; pos++) {
+            uint8_t first = c->first_copy[pos - c->start];
+            CHECK(run->first_seen[dir][pos] && first == run->first_byte[dir][pos]);
+            CHECK((first == data[pos - from]) == (pos < c->differs_at));
+        }
+        previous_end = c->start + c->length;
+    }
+}
+
+/* Runs the first-copy keeper on the engine's pieces, as packet-exec.c does. */
+static void
+check_first_copy(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data,
+                 const exec_segment_t *out)
+{
+    const exec_overlap_flow_t *kept = &run->overlap.flow[dir];
+    uint32_t cap = dir == EXEC_CLIENT_TO_SERVER ? EXEC_OVERLAP_CLIENT_CAP : EXEC_OVERLAP_SERVER_CAP;
+
+    for (unsigned i = 0; i < out->n_pieces; i++) {
+        const exec_piece_t *piece = &out->pieces[i];
+        uint64_t from = offset + piece->offset;
+        if (piece->kind == EXEC_PIECE_RETRANSMITTED) {
+            check_conflicts(run, dir, from, data + piece->offset, piece->length);
+            continue;
+        }
+        for (uint32_t k = 0; k < piece->length && from + k < EXEC_OVERLAP_CLIENT_CAP; k++) {
+            if (!run->first_seen[dir][from + k]) {
+                run->first_seen[dir][from + k] = 1;
+                run->first_byte[dir][from + k] = data[piece->offset + k];
+            }
+        }
+        uint16_t before = kept->length;
+        exec_overlap_keep(&run->overlap, dir, piece->kind, from, data + piece->offset, piece->length, realloc);
+        CHECK(kept->length <= cap && kept->n_fields <= EXEC_OVERLAP_MAX_FIELDS);
+        for (uint32_t pos = before; pos < kept->length; pos++)
+            CHECK(run->first_seen[dir][pos] && kept->bytes[pos] == run->first_byte[dir][pos]);
+    }
+}
+
+static void
 feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data, uint32_t length,
      int may_defer, int reassembled, exec_segment_t *out)
 {
@@ -468,6 +530,7 @@ feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data, uin
     memset(out, 0xA5, sizeof *out);    /* no stale pieces may look valid */
     exec_session_feed(&run->s, dir, offset, data, length, may_defer != 0, out);
     check_feed(run, dir, offset, data, length, may_defer, reassembled, out, next_before, client_phase);
+    check_first_copy(run, dir, offset, data, out);
     if (verbose > 1)
         fprintf(stderr, "  feed dir=%d off=%llu len=%u defer=%d -> consumed %u, %u pieces\n",
                 dir, (unsigned long long)offset, length, may_defer, out->consumed, out->n_pieces);
@@ -649,6 +712,8 @@ run_script(const uint8_t *input, size_t size)
         CHECK(exec_session_in_data_phase(&run.s) == (run.ref[EXEC_CLIENT_TO_SERVER].field == 4));
     for (int k = 0; k <= EXEC_PIECE_LOST + 1; k++)
         CHECK(exec_piece_kind_name((exec_piece_kind_t)k) != NULL);
+    free(run.overlap.flow[EXEC_CLIENT_TO_SERVER].bytes);
+    free(run.overlap.flow[EXEC_SERVER_TO_CLIENT].bytes);
     return 0;
 }
 
