@@ -14,6 +14,10 @@ command, status):
     out-of-order reassembly it withholds everything after a hole that is
     never filled (frames that were never captured).
   - one pass and two passes show the same.
+  - a retransmission with other bytes (expected.tsv's retransmission_conflict
+    rows: field at offset, in a frame) gets exactly that expert warning in
+    every TCP mode that hands retransmissions to the dissector, and no
+    capture gets one anywhere else.
 It also scores TCP's default settings and the built-in dissector, for the
 record (recovered / recoverable, mislabels).  Closes with 'N passed, N failed'.
 
@@ -32,6 +36,16 @@ from tshark_run import fields  # noqa: E402
 
 FIELDS = ["stderr_port", "username", "password", "command", "status"]
 OOO = ["-o", "tcp.reassemble_out_of_order:TRUE"]
+# TCP hands a subdissector a retransmission without sequence analysis, and
+# without desegmentation when it is spurious (the receiver had acknowledged
+# the bytes) or when no_subdissector_on_error is off.  Its default settings
+# and out-of-order reassembly never do: no warning is possible there.
+CONFLICT_MODES = {
+    "no sequence analysis": ["-o", "tcp.analyze_sequence_numbers:FALSE"],
+    "no desegmentation, error packets dissected": ["-o", "tcp.desegment_tcp_streams:FALSE",
+                                                   "-o", "tcp.no_subdissector_on_error:FALSE"],
+}
+CONFLICT_FIELDS = ["frame.number", "exec.retransmission_conflict", "_ws.expert.message"]
 
 
 def unescape(text):
@@ -72,6 +86,17 @@ def score(expected, shown):
     return recovered, recoverable, mislabels, found
 
 
+def conflicts_shown(rows):
+    """(frame, 'field at offset') for every conflict warning, from its message."""
+    shown = set()
+    for r in rows:
+        for offset, message in zip(r["exec.retransmission_conflict"],
+                                   [m for m in r["_ws.expert.message"] if m.startswith("Retransmitted ")]):
+            field = message[len("Retransmitted "):].split(" differs ")[0].replace(" ", "_")
+            shown.add((int(r["frame.number"][0]), f"{field} at {offset}"))
+    return shown
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=HERE)
@@ -80,8 +105,12 @@ def main():
     os.environ.setdefault("EXEC_TSHARK_ENV", "WIRESHARK_ABORT_ON_DISSECTOR_BUG=1")
 
     expected = defaultdict(dict)
+    conflicts = defaultdict(set)
     with open(os.path.join(args.dir, "expected.tsv"), newline="") as f:
         for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["field"] == "retransmission_conflict":
+                conflicts[row["capture"]].add((int(row["last_byte_frame"]), row["expected"]))
+                continue
             value = None
             if row["expected"] != "-":
                 value = row["expected"] if row["field"] == "status" else tshark_text(unescape(row["expected"]))
@@ -110,6 +139,11 @@ def main():
         for extra in ([], OOO):
             if dump(fields(pcap, DUMP_FIELDS, extra=extra)) != dump(fields(pcap, DUMP_FIELDS, extra=extra + ["-2"])):
                 problems.append(f"one-pass and two-pass output differ {' '.join(extra)}")
+        for mode, extra in CONFLICT_MODES.items():
+            got = conflicts_shown(fields(pcap, CONFLICT_FIELDS, extra=extra))
+            if got != conflicts[capture]:
+                problems.append(f"{mode}: retransmission conflicts shown {sorted(got)}, "
+                                f"want {sorted(conflicts[capture])}")
         if args.compare_builtin:
             rows = fields(pcap, builtin_names, plugin=False)
             recovered, recoverable, mislabels, _ = score(

@@ -21,7 +21,7 @@ not of arrival order: a rerun impairs the same segments as long as the
 kernels send the same segments.
 
 Targeted mode (--target ACTION:DIR:SELECTOR[,...], repeatable; each fires
-once): ACTION is drop, dup or reorder; DIR c2s or s2c; SELECTOR
+once): ACTION is drop, dup, reorder or conflict; DIR c2s or s2c; SELECTOR
   n=N          the N-th new data segment (first transmissions only, never a
                retransmission) in that direction on the exec connection
   has=HEX      the first new data segment whose payload contains these bytes
@@ -29,6 +29,10 @@ and optionally  conn=K (K-th exec connection in SYN order, default 1) and
 port=P (the server port that marks the connection, default --exec-port 512).
 A reordered target is held until the next data segment of the same
 connection and direction has been forwarded, then sent right after it.
+A conflict target needs as=HEX: the frame is forwarded, then a copy in
+which the bytes has= matched (with n=: the payload's first bytes) are
+replaced by these, same length, TCP checksum recomputed, everything else
+(IP ID, timestamps) identical: a retransmission with other bytes.
 
 --log FILE gets one TSV line per TCP frame handled (time, direction,
 connection, flags, relative seq/ack, length, IP ID, TSval, retransmission
@@ -77,6 +81,7 @@ def parse_tcp(frame):
         ipid = struct.unpack("!H", ip[4:6])[0]
         src, dst = ip[12:16], ip[16:20]
         tcp = ip[ihl:total]
+        trailer = len(ip) - total
         fam = 4
     elif etype == 0x86DD:
         ip = frame[off:]
@@ -92,6 +97,7 @@ def parse_tcp(frame):
         if nxt != 6:
             return None
         tcp = ip[pos:end]
+        trailer = len(ip) - end
         ipid = None
         fam = 6
     else:
@@ -120,8 +126,34 @@ def parse_tcp(frame):
             tsval = struct.unpack("!I", opts[i + 2:i + 6])[0]
         i += olen
     return {"fam": fam, "src": bytes(src), "dst": bytes(dst), "sport": sport, "dport": dport,
-            "seq": seq, "ack": ack, "flags": flags, "payload": bytes(tcp[hlen:]),
-            "ipid": ipid, "tsval": tsval}
+            "seq": seq, "ack": ack, "flags": flags, "payload": bytes(tcp[hlen:]), "hlen": hlen,
+            "trailer": trailer, "ipid": ipid, "tsval": tsval}
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def with_payload_bytes(frame, p, at, new):
+    """The frame with payload bytes at..at+len(new) replaced, TCP checksum
+    recomputed over the IPv4 or IPv6 pseudo-header."""
+    out = bytearray(frame)
+    start = len(frame) - len(p["payload"]) - p["trailer"]
+    out[start + at:start + at + len(new)] = new
+    tcp_off = start - p["hlen"]
+    out[tcp_off + 16:tcp_off + 18] = b"\0\0"
+    segment = bytes(out[tcp_off:start + len(p["payload"])])
+    if p["fam"] == 4:
+        pseudo = p["src"] + p["dst"] + struct.pack("!BBH", 0, 6, len(segment))
+    else:
+        pseudo = p["src"] + p["dst"] + struct.pack("!IxxxB", len(segment), 6)
+    out[tcp_off + 16:tcp_off + 18] = struct.pack("!H", checksum(pseudo + segment))
+    return bytes(out)
 
 
 def flagstr(f):
@@ -142,7 +174,8 @@ class Conn:
 class Target:
     def __init__(self, spec, exec_port):
         parts = spec.split(":", 2)
-        if len(parts) != 3 or parts[0] not in ("drop", "dup", "reorder") or parts[1] not in ("c2s", "s2c"):
+        if len(parts) != 3 or parts[0] not in ("drop", "dup", "reorder", "conflict") or \
+                parts[1] not in ("c2s", "s2c"):
             raise SystemExit("bad --target %r (ACTION:DIR:SELECTOR)" % spec)
         self.spec = spec
         self.action, self.dir = parts[0], parts[1]
@@ -150,6 +183,7 @@ class Target:
         self.has = None
         self.conn = 1
         self.port = exec_port
+        self.replacement = None
         for item in parts[2].split(","):
             k, _, v = item.partition("=")
             if k == "n":
@@ -160,10 +194,15 @@ class Target:
                 self.conn = int(v)
             elif k == "port":
                 self.port = int(v)
+            elif k == "as":
+                self.replacement = bytes.fromhex(v)
             else:
                 raise SystemExit("bad selector %r in --target %r" % (item, spec))
         if (self.n is None) == (self.has is None):
             raise SystemExit("--target %r needs exactly one of n=, has=" % spec)
+        if (self.action == "conflict") != (self.replacement is not None) or \
+                (self.has is not None and self.replacement is not None and len(self.has) != len(self.replacement)):
+            raise SystemExit("--target %r: as=HEX goes with conflict only, as long as has=" % spec)
         self.fired = False
         self.count = 0
 
@@ -189,7 +228,7 @@ class Link:
         self.targets = [Target(t, a.exec_port) for t in a.target]
         self.held = {"c2s": None, "s2c": None}   # (frame, info, deadline, release_predicate)
         self.t0 = time.monotonic()
-        self.stats = {"frames": 0, "tcp": 0, "drop": 0, "dup": 0, "reorder": 0}
+        self.stats = {"frames": 0, "tcp": 0, "drop": 0, "dup": 0, "reorder": 0, "conflict": 0}
         self.write_errors = 0
         self.log = open(a.log, "w") if a.log else None
         if self.log:
@@ -324,6 +363,13 @@ class Link:
             self.write(d, frame)
             self.write(d, frame)
             self.logline(info, "dup", rule)
+        elif action == "conflict":
+            self.stats["conflict"] += 1
+            t = next(t for t in self.targets if t.spec == rule)
+            at = p["payload"].find(t.has) if t.has is not None else 0
+            self.write(d, frame)
+            self.write(d, with_payload_bytes(frame, p, at, t.replacement))
+            self.logline(info, "conflict", rule)
         elif action == "reorder" and held is None:
             self.stats["reorder"] += 1
             if rule == "random":

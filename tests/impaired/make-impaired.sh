@@ -33,7 +33,7 @@ LINK_MAX=120                             # the forwarder stops by itself after t
 SCENARIOS=(
   lossy-random
   loss-port-segment loss-credentials-segment loss-username-segment loss-status-byte
-  dup-credentials-segment reorder-handshake
+  dup-credentials-segment reorder-handshake conflict-username-segment
   clean-strings clean-long-command
 )
 
@@ -340,6 +340,17 @@ sc_reorder-handshake() {
   truth 40380 rexuser rexpass1 'echo out; echo err >&2' success
 }
 
+cfg_conflict-username-segment() {
+  # "rexuser" becomes "root" and NULs in the copy: same length, other login.
+  LINK_ARGS=(--target "conflict:c2s:has=$(printf rexuser | od -An -tx1 | tr -d ' \n'),as=726f6f74000000") RX=s
+  DESC="raw client, one segment per string; the link forwards the username segment, then a copy with \"root\" and NULs in place of \"rexuser\" (checksum recomputed): a retransmission with other bytes.  The server's kernel keeps the first copy: the login as rexuser succeeds."
+}
+sc_conflict-username-segment() {
+  R c --stderr-port 40382 --split strings --user rexuser --password rexpass1 --command 'id -un; echo err >&2'
+  rc_is c 0; out_has c rexuser; err_has c err
+  truth 40382 rexuser rexpass1 'id -un; echo err >&2' success
+}
+
 # (c)/(d) clean captures (link without impairment) for editcap.
 cfg_clean-strings() {
   LINK_ARGS=() RX=s
@@ -449,7 +460,7 @@ for s in "${want[@]}"; do
       analyze "$s-client" "$WORK/out/$s-client.pcap" "$SD" "$SD/link.tsv" client \
         "The same run as lossy-random.pcap, captured at the client's TAP."
       ;;
-    loss-*|dup-*|reorder-*)
+    loss-*|dup-*|reorder-*|conflict-*)
       cp "$SD/$RX.pcap" "$WORK/out/$s.pcap"
       "$PY" "$TOOL" verify --link-log "$SD/link.tsv" --rx "$SD/$RX.pcap" --tx "$SD/$tx.pcap" ||
         die "$s: the targeted impairment did not happen as intended"

@@ -25,7 +25,8 @@ numbers it gives each connection.
         frame is in the sender-side capture (--tx) but absent at the receiver
         (--rx), where a kernel retransmission of the same bytes is present; a
         duplicated frame is at the receiver twice; a held frame arrives after
-        the frame it was held behind.  Exit 1 otherwise.
+        the frame it was held behind; a conflict target is at the receiver
+        twice, the second copy with other bytes.  Exit 1 otherwise.
   rexec-impaired.py tsv OUT JSON...          write expected.tsv
   rexec-impaired.py readme README JSON...    rewrite the generated part of README
 
@@ -407,6 +408,36 @@ def lkey(r):
     return (r["sport"], r["dport"], r["seq"], r["len"], r["ipid"], r["tsval"])
 
 
+def conflicts(c, s):
+    """Frames that carry other bytes than the first copy at the positions of
+    a recovered handshake string, the status byte or the error line: one row
+    per frame and field, at the first differing offset."""
+    spans = [(name, start, end + 1, s.c) for name, (_, start, end, _) in s.fields.items()]
+    if s.status() is not None:
+        spans.append(("status", 0, 1, s.s))
+        em = s.error_message()
+        if em is not None:
+            spans.append(("error_message", 1, 1 + len(em[0]), s.s))
+    rows = []
+    for f in c.frames:
+        client = (f.src, f.sport) == c.client
+        origin = s.c_origin if client else s.s_origin
+        o = rel(f.seq, origin) if origin is not None and f.data else None
+        if o is None:
+            continue
+        for name, start, end, kept in spans:
+            if (kept is s.c) != client:
+                continue
+            differ = [p for p in range(max(start, o), min(end, o + len(f.data)))
+                      if kept.has(p) and kept.frame(p) != f.num and kept.get(p) != f.data[p - o]]
+            if differ:
+                rows.append({"field": "retransmission_conflict", "value": "%s at %d" % (name, differ[0]),
+                             "frame": f.num, "identified": f.num,
+                             "why": "frame %d repeats %s's bytes %d..%d with other bytes than frame %d"
+                                    % (f.num, name, start, end - 1, kept.frame(differ[0]))})
+    return rows
+
+
 # ------------------------------------------------------------------ analyze
 def analyze(args):
     name, pcap = args["name"], args["pcap"]
@@ -475,6 +506,7 @@ def analyze(args):
                     why = "message bytes not all captured"
                 rows.append({"field": "error_message", "value": None, "frame": None, "identified": None,
                              "why": why})
+        rows += conflicts(c, s)
         data = data_phase(s, st, layout, stderr_bytes(c, conns, layout))
         ev = events(c, s, by_lkey, link, side, layout)
         sessions.append({"stream": stream, "client": "%s:%d" % (addr(c.client[0]), c.client[1]),
@@ -656,6 +688,9 @@ def events(c, s, by_lkey, link, side, layout):
         if lr is not None:
             if lr["retrans"]:
                 tags.append("kernel retransmission")
+            if "conflict" in acts:
+                tags.append("sent again with other bytes by the link" if upstream else
+                            "sent again with other bytes by the link after this capture point")
             if "dup" in acts:
                 tags.append("duplicated by the link" if upstream else
                             "duplicated by the link after this capture point")
@@ -782,6 +817,11 @@ def verify(link_path, rx_path, tx_path):
             if len(got) != 2:
                 bad.append("%s: %d copies at the receiver, want 2" % (label, len(got)))
             print("verify: %s: receiver frames %s (identical copies)" % (label, got))
+        elif r["action"] == "conflict":
+            got = [f for f in rx if fkey(f) == k]
+            if len(got) != 2 or got[0].data == got[1].data or k not in txk:
+                bad.append("%s: want the sender's frame at the receiver, then a copy with other bytes" % label)
+            print("verify: %s: receiver frames %s (the second with other bytes)" % (label, [f.num for f in got]))
         elif r["action"].startswith("released"):
             got = rxk.get(k, [])
             if len(got) != 1:
