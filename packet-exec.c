@@ -89,6 +89,8 @@ static protocol_t *exec_protocol;
 static dissector_handle_t builtin_handle;
 static pref_t *tcp_relative_seq_pref;
 static pref_t *tcp_analyze_seq_pref;
+static dissector_handle_t close_handle;
+static int hf_tcp_flags = -1;   /* TCP's, asked for when its sequence analysis is off */
 
 static const value_string exec_status_vals[] = {
     { 0, "Success" },
@@ -155,11 +157,32 @@ struct exec_first_copy {
 static guint32 sessions_seen;
 static exec_conv_t *last_payload_conv;     /* first pass: the frame just classified */
 
+static gboolean
+tcp_sequence_analysis(void)
+{
+    return tcp_analyze_seq_pref && prefs_get_bool_value(tcp_analyze_seq_pref, pref_current);
+}
+
+/* Without TCP's sequence analysis, the close postdissector needs TCP's
+ * flags field to see a FIN.  Asking for a field makes Wireshark build a
+ * protocol tree for every frame, so only in that mode. */
+static void
+want_tcp_flags_without_sequence_analysis(void)
+{
+    GArray *wanted = NULL;
+    if (!tcp_sequence_analysis() && hf_tcp_flags > 0) {
+        wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), 1);
+        g_array_append_val(wanted, hf_tcp_flags);
+    }
+    set_postdissector_wanted_hfids(close_handle, wanted);
+}
+
 static void
 exec_init(void)
 {
     sessions_seen = 0;
     last_payload_conv = NULL;
+    want_tcp_flags_without_sequence_analysis();
 }
 
 static gboolean
@@ -175,7 +198,7 @@ static gboolean
 tcp_relative_sequence_numbers(void)
 {
     return tcp_relative_seq_pref && prefs_get_bool_value(tcp_relative_seq_pref, pref_current) &&
-           tcp_analyze_seq_pref && prefs_get_bool_value(tcp_analyze_seq_pref, pref_current);
+           tcp_sequence_analysis();
 }
 
 /* The session of a control connection, made at its first payload.
@@ -824,15 +847,26 @@ dissect_exec_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *dat
     return TRUE;
 }
 
+/* The flags of the frame's last TCP header, from the tree the close
+ * postdissector is primed with when TCP's sequence analysis is off; 0 when
+ * the tree does not hold them. */
+static guint32
+tcp_flags_in_tree(proto_tree *tree)
+{
+    GPtrArray *items = tree && hf_tcp_flags > 0 ? proto_get_finfo_ptr_array(tree, hf_tcp_flags) : NULL;
+    if (!items || items->len == 0)
+        return 0;
+    return exec_finfo_uint((field_info *)g_ptr_array_index(items, items->len - 1));
+}
+
 /* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
  * subdissector the flags of segments with payload only; for a bare FIN (a
- * frame whose payload we did not just see) its
- * sequence analysis has just queued a segment one sequence number long, and
- * without that analysis the flow's first FIN still marks it the closing
- * initiator. */
+ * frame whose payload we did not just see) its sequence analysis has just
+ * queued a segment one sequence number long.  Without that analysis TCP
+ * keeps no trace of the FIN, so its flags field is read from the tree. */
 static gboolean
 frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_info *pinfo,
-              exec_direction_t direction)
+              proto_tree *tree)
 {
     if (conv->payload_frame == pinfo->num)
         return conv->payload_fin_frame == pinfo->num;
@@ -840,13 +874,13 @@ frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_i
     if (seq)
         return seq->segments && seq->segments->frame == pinfo->num &&
                seq->segments->nextseq - seq->segments->seq == 1;
-    return tcpd->fwd->closing_initiator && !conv->fin_seen[direction];
+    return (tcp_flags_in_tree(tree) & TH_FIN) != 0;
 }
 
 /* First pass: a FIN of the control connection that ends the login (the
  * server's, before any status byte) or the session (the second FIN). */
 static exec_close_t *
-classify_close(packet_info *pinfo, conversation_t *conversation, exec_conv_t *conv)
+classify_close(packet_info *pinfo, proto_tree *tree, conversation_t *conversation, exec_conv_t *conv)
 {
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
     exec_direction_t direction = is_client_to_server(conv, pinfo) ?
@@ -859,7 +893,7 @@ classify_close(packet_info *pinfo, conversation_t *conversation, exec_conv_t *co
     gboolean rst = (tcpd->conversation_completeness & TCP_COMPLETENESS_RST) != 0;
     if (rst)
         conv->rst_seen = TRUE;
-    else if (conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, direction))
+    else if (conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, tree))
         return NULL;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !conv->engine.status_seen &&
                         !conv->fin_seen[direction] && conv->closed_frame == 0 &&
@@ -921,7 +955,7 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
             if (!conv || conv->stderr_conversation == conversation)
                 return 0;
         }
-        close = classify_close(pinfo, conv->conversation, conv);
+        close = classify_close(pinfo, tree, conv->conversation, conv);
         if (!close)
             return 0;
         p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, close);
@@ -1189,7 +1223,9 @@ exec_handoff(void)
     /* No protocol on the handle: Wireshark would add and drop an exec layer
      * for every frame; the postdissector checks that exec is enabled. */
     exec_protocol = find_protocol_by_id(proto_exec);
-    register_postdissector(create_dissector_handle(dissect_exec_close, -1));
+    close_handle = create_dissector_handle(dissect_exec_close, -1);
+    register_postdissector(close_handle);
+    hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
 
     module_t *tcp_module = prefs_find_module("tcp");
     tcp_relative_seq_pref = tcp_module ?

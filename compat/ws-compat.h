@@ -23,12 +23,15 @@ typedef bool exec_heur_result_t;    /* what a heuristic dissector returns */
 #define exec_tvb_get_u8   tvb_get_uint8
 #define exec_tvb_find_u8  tvb_find_uint8
 #define EXEC_HAS_PLUGIN_DESCRIBE 1
+/* A field_info holds a pointer to its value from 4.2 on. */
+#define exec_finfo_uint(fi) fvalue_get_uinteger((fi)->value)
 #else
 typedef gboolean exec_pref_bool_t;
 typedef gboolean exec_heur_result_t;
 #define exec_tvb_get_u8   tvb_get_guint8
 #define exec_tvb_find_u8  tvb_find_guint8
 #define EXEC_HAS_PLUGIN_DESCRIBE 0
+#define exec_finfo_uint(fi) fvalue_get_uinteger(&(fi)->value)
 #endif
 
 #endif /* EXEC_WS_COMPAT_H */

@@ -36,6 +36,10 @@ class Failed(Exception):
     pass
 
 
+# Sessions that end with FINs, without reply (FIN) and after a refusal (RST).
+CLOSE_CAPTURES = ["glibc-success-stderr.pcap", "glibc-wrong-password.pcap", "too-long-username.pcap",
+                  "interleaved.pcap"]
+
 def expect(ok, message):
     if not ok:
         raise Failed(message)
@@ -305,6 +309,20 @@ def build_tests(caps, tmp):
         test(f"5120: {label}: exact strings, status, stderr channel")(
             lambda extra=extra: check_decoded(p5120, extra, PORT_5120))
 
+    close_fields = ["exec.closed_without_reply", "exec.stdin_bytes", "exec.stdout_bytes", "exec.stderr_bytes"]
+    for name in CLOSE_CAPTURES:
+        pcap = os.path.join(tmp, name)
+
+        @test(f"TCP sequence analysis off: {name}: the same session ends and closes without reply")
+        def _(pcap=pcap):
+            def closes(extra):
+                return [(int(r["frame.number"][0]), tuple(tuple(r[n]) for n in close_fields))
+                        for r in plugin_fields(pcap, extra, close_fields) if any(r[n] for n in close_fields)]
+            default = closes([])
+            expect(default, "no close frame with the default preferences")
+            got = closes(["-o", "tcp.analyze_sequence_numbers:FALSE"])
+            expect(got == default, f"want {default}, got {got}")
+
     @test("--disable-protocol exec: no exec fields on glibc-success-stderr")
     def _():
         pcap = os.path.join(tmp, "glibc-success-stderr.pcap")
@@ -499,7 +517,8 @@ def main():
         raise SystemExit(f"missing {missing} in {args.captures}: run make-captures.sh (as root) first")
     tmp = tempfile.mkdtemp(prefix="heur-check.")
     try:
-        snapshot(args.test_captures, ["interleaved.pcap", "glibc-success-stderr.pcap", "all-in-one-segment.pcap"], tmp)
+        snapshot(args.test_captures, sorted({"interleaved.pcap", "glibc-success-stderr.pcap",
+                                             "all-in-one-segment.pcap", *CLOSE_CAPTURES}), tmp)
         passed = failed = 0
         for name, fn in build_tests(os.path.abspath(args.captures), tmp):
             if args.pattern and args.pattern not in name:
