@@ -30,7 +30,7 @@ SCENARIOS=(
   too-long-username too-long-password long-command big-stdout stdin-data
   each-string-own-segment all-in-one-segment tiny-segments split-strings
   port-zero empty-password no-home-dir bad-shell interleaved
-  ipv6-stderr ipv6-nostderr stderr-signal reused-tuple
+  ipv6-stderr ipv6-nostderr ipv6-named-stderr stderr-signal reused-tuple
 )
 
 die() { echo "make-captures: $*" >&2; exit 1; }
@@ -111,6 +111,7 @@ cleanup() {
 # Kill what we started inside namespace $1 (all of it is ours), then delete it.
 teardown_ns() {
   local ns=$1 p i
+  rm -rf "/etc/netns/$ns"
   [ -e "/run/netns/$ns" ] || { rm -f "$WORK/ns/$ns"; return 0; }
   for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
   for i in $(seq 20); do
@@ -317,7 +318,8 @@ sc_interleaved() {
   expect '' rexuser wrongpass2 'id -un' closed-without-reply 1
 }
 
-# The daemon is IPv4-only: for an IPv6 peer it answers 0x01 "Where are you?".
+# The daemon answers 0x01 "Where are you?" to a peer whose address has no name
+# (getnameinfo fails): in the namespace ::1 has none (see ipv6-named-*).
 # With a stderr port it does so right after the port string, never connects
 # back, and glibc's rexec_af() hangs in accept() (so user, password and command
 # are never sent): the client's -T ends it.
@@ -331,6 +333,14 @@ sc_ipv6-nostderr() {
   client c "$WORK/glibc-rexec" -H ::1 -6 -T 20 -u rexuser -p rexpass1 -c 'id -un'
   rc_is c 1; err_has c 'Where are you?'
   expect '' rexuser rexpass1 'id -un' 'error:Where are you?'
+}
+
+# With a name for ::1 (a hosts file for the namespace), the daemon serves IPv6
+# as it serves IPv4, and connects back to the stderr port over IPv6.
+sc_ipv6-named-stderr() {
+  client c "$WORK/glibc-rexec" -H ::1 -6 -T 20 -u rexuser -p rexpass1 -e -c 'echo hello6; echo oops6 >&2'
+  rc_is c 0; out_has c hello6; err_has c oops6
+  expect '*' rexuser rexpass1 'echo hello6; echo oops6 >&2' success
 }
 
 # Signal bytes 2 (SIGINT) and 15 (SIGTERM) go client->server on the stderr
@@ -370,6 +380,11 @@ run_scenario() {
   exec >>"$SD/log" 2>&1
 
   step "namespace $NS"
+  if [[ $name == ipv6-named-* ]]; then
+    # `ip netns exec` puts /etc/netns/NS/hosts in place of /etc/hosts.
+    mkdir -p "/etc/netns/$NS"
+    printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >"/etc/netns/$NS/hosts"
+  fi
   ip netns add "$NS"
   # MTU 1500 and no segmentation offload: real Ethernet-sized segments, and
   # libpcap sizes its ring slots by the MTU (with offload on it reserves 64 KB
