@@ -6,23 +6,10 @@
  */
 #include "exec-overlap.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
-
-#define CHECK(cond) do { \
-        checks++; \
-        if (!(cond)) { \
-            failures++; \
-            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, __func__, #cond); \
-        } \
-    } while (0)
-
-#define C2S EXEC_CLIENT_TO_SERVER
-#define S2C EXEC_SERVER_TO_CLIENT
-#define BYTES(s) (const uint8_t *)(s), (uint32_t)(sizeof(s) - 1)
+#include "unit-check.h"
 
 /* A session as the plugin runs it: the engine classifies, new pieces are
  * kept, retransmitted ones compared. */
@@ -243,6 +230,5 @@ main(void)
     test_a_gap_closes_the_copy();
     test_mid_stream_capture_keeps_nothing();
     test_the_copy_stops_at_its_cap();
-    printf("%d passed, %d failed\n", checks - failures, failures);
-    return failures ? 1 : 0;
+    return check_summary();
 }

@@ -7,25 +7,10 @@
  */
 #include "exec-stream.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
-
-#define CHECK(cond) do { \
-        checks++; \
-        if (!(cond)) { \
-            failures++; \
-            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, __func__, #cond); \
-        } \
-    } while (0)
-
-#define C2S EXEC_CLIENT_TO_SERVER
-#define S2C EXEC_SERVER_TO_CLIENT
-
-/* Literal with embedded NULs, and its length without the final implicit NUL. */
-#define BYTES(s) (const uint8_t *)(s), (uint32_t)(sizeof(s) - 1)
+#include "unit-check.h"
 
 static const exec_piece_t *
 piece_at(const exec_segment_t *seg, unsigned i)
@@ -498,6 +483,5 @@ main(void)
     test_oversized_string_is_not_reassembled_forever();
     test_nul_flood();
     test_every_segmentation_labels_bytes_alike();
-    printf("%d passed, %d failed\n", checks - failures, failures);
-    return failures ? 1 : 0;
+    return check_summary();
 }
