@@ -43,12 +43,14 @@ struct exec_first_copy;
 
 /* One rexec session: the control connection, and its stderr channel when
  * the client announced one.  Written on the first pass only. */
-typedef struct {
+typedef struct exec_conv {
     exec_session_t engine;
     conversation_t *conversation;   /* the control connection */
     address  client_addr;
     address  server_addr;
+    guint32  client_port;
     guint32  server_port;
+    struct exec_conv *older_same_ports; /* packet-exec.c's first-pass port index */
     guint32  seq_origin[2];     /* TCP seq of stream position 0, per direction */
     gboolean origin_known[2];
 

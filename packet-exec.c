@@ -155,6 +155,13 @@ struct exec_first_copy {
 };
 
 static guint32 sessions_seen;
+
+/* First pass: the sessions by port pair (client port << 16 | server port,
+ * newest first), and the ports servers listen on.  A conversation lookup
+ * costs about as much as the rest of the plugin's work on a data frame, and
+ * the close postdissector needs the session of every TCP frame. */
+static wmem_map_t *sessions_by_ports;
+static guint8 server_ports[(G_MAXUINT16 + 1) / 8];
 static exec_conv_t *last_payload_conv;     /* first pass: the frame just classified */
 
 static gboolean
@@ -181,8 +188,53 @@ static void
 exec_init(void)
 {
     sessions_seen = 0;
+    memset(server_ports, 0, sizeof server_ports);
     last_payload_conv = NULL;
     want_tcp_flags_without_sequence_analysis();
+}
+
+static gpointer
+port_pair_key(guint32 client_port, guint32 server_port)
+{
+    return GUINT_TO_POINTER(client_port << 16 | server_port);
+}
+
+static void
+index_session(exec_conv_t *conv)
+{
+    gpointer key = port_pair_key(conv->client_port, conv->server_port);
+    conv->older_same_ports = (exec_conv_t *)wmem_map_lookup(sessions_by_ports, key);
+    wmem_map_insert(sessions_by_ports, key, conv);
+    server_ports[conv->server_port / 8] |= 1 << (conv->server_port % 8);
+}
+
+static gboolean
+is_server_port(guint32 port)
+{
+    return (server_ports[port / 8] & (1 << (port % 8))) != 0;
+}
+
+/* First pass: the session of this frame's control connection, or NULL.  TCP
+ * has just looked the frame's conversation up, which moved its last frame
+ * here: that tells a session from an older one on the same addresses and
+ * ports. */
+static exec_conv_t *
+indexed_session(const packet_info *pinfo)
+{
+    for (int to_server = 0; to_server < 2; to_server++) {
+        guint32 server_port = to_server ? pinfo->destport : pinfo->srcport;
+        if (!is_server_port(server_port))
+            continue;
+        const address *server = to_server ? &pinfo->dst : &pinfo->src;
+        const address *client = to_server ? &pinfo->src : &pinfo->dst;
+        exec_conv_t *conv = (exec_conv_t *)wmem_map_lookup(sessions_by_ports,
+                port_pair_key(to_server ? pinfo->srcport : pinfo->destport, server_port));
+        for (; conv; conv = conv->older_same_ports)
+            if (conv->conversation->last_frame == pinfo->num &&
+                addresses_equal(server, &conv->server_addr) && addresses_equal(client, &conv->client_addr))
+                return conv;
+    }
+    return NULL;
 }
 
 static gboolean
@@ -211,6 +263,7 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
         return conv->stderr_conversation == conversation ? NULL : conv;
 
     conv = wmem_new0(wmem_file_scope(), exec_conv_t);
+    conv->client_port = to_server ? pinfo->srcport : pinfo->destport;
     conv->server_port = to_server ? pinfo->destport : pinfo->srcport;
     copy_address_wmem(wmem_file_scope(), &conv->server_addr, to_server ? &pinfo->dst : &pinfo->src);
     copy_address_wmem(wmem_file_scope(), &conv->client_addr, to_server ? &pinfo->src : &pinfo->dst);
@@ -234,6 +287,7 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
 
     conv->conversation = conversation;
     conversation_add_proto_data(conversation, proto_exec_stderr, conv);
+    index_session(conv);
     sessions_seen++;
     return conv;
 }
@@ -759,8 +813,9 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     exec_frame_t *frame = (exec_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                            proto_exec_stderr, key);
     if (!frame) {
-        conversation_t *conversation = find_or_create_conversation(pinfo);
-        exec_conv_t *conv = exec_conv_get(conversation, pinfo, to_server);
+        exec_conv_t *conv = indexed_session(pinfo);
+        if (!conv)
+            conv = exec_conv_get(find_or_create_conversation(pinfo), pinfo, to_server);
         if (!conv)
             return 0;
         frame = classify_frame(tvb, pinfo, conv, tcpinfo);
@@ -942,23 +997,17 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
 
     /* The FIN may share the frame with payload: a key no sequence number
      * takes, under the shared id (the built-in keeps no frame data). */
-    exec_close_t *close = (exec_close_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
-    if (!close && !PINFO_FD_VISITED(pinfo)) {
+    exec_close_t *close;
+    if (PINFO_FD_VISITED(pinfo)) {
+        close = (exec_close_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
+    } else {
         /* The control dissector has just seen this frame's payload: no
-         * need to look the conversation up again. */
+         * need to look the session up again. */
         exec_conv_t *conv = last_payload_conv && last_payload_conv->payload_frame == pinfo->num ?
-                last_payload_conv : NULL;
-        if (!conv) {
-            conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
-            conv = conversation ?
-                    (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_stderr) : NULL;
-            if (!conv || conv->stderr_conversation == conversation)
-                return 0;
-        }
-        close = classify_close(pinfo, tree, conv->conversation, conv);
-        if (!close)
-            return 0;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, close);
+                last_payload_conv : indexed_session(pinfo);
+        close = conv ? classify_close(pinfo, tree, conv->conversation, conv) : NULL;
+        if (close)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, close);
     }
     if (!close)
         return 0;
@@ -1179,6 +1228,8 @@ exec_register(void)
 
     exec_handle = create_dissector_handle(dissect_exec, proto_exec);
     register_init_routine(exec_init);
+    sessions_by_ports = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+                                               g_direct_hash, g_direct_equal);
 }
 
 /* Every tcp.port entry that points at the built-in, by default, by the
