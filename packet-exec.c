@@ -21,6 +21,7 @@
 #include <epan/strutil.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
+#include <wsutil/to_str.h>
 
 #include "exec-overlap.h"
 #include "exec-prefs.h"
@@ -546,6 +547,16 @@ typedef struct {
     gboolean started;
 } exec_info_t;
 
+static void
+add_info_text(exec_info_t *info, const char *text)
+{
+    if (info->started)
+        col_append_sep_str(info->pinfo->cinfo, COL_INFO, ", ", text);
+    else
+        col_append_str(info->pinfo->cinfo, COL_INFO, text);
+    info->started = TRUE;
+}
+
 static void G_GNUC_PRINTF(2, 3)
 add_info(exec_info_t *info, const char *format, ...)
 {
@@ -555,11 +566,21 @@ add_info(exec_info_t *info, const char *format, ...)
     va_start(args, format);
     g_vsnprintf(text, sizeof text, format, args);
     va_end(args);
-    if (info->started)
-        col_append_sep_str(info->pinfo->cinfo, COL_INFO, ", ", text);
-    else
-        col_append_str(info->pinfo->cinfo, COL_INFO, text);
-    info->started = TRUE;
+    add_info_text(info, text);
+}
+
+/* "stdout 1448 bytes", the text of most frames: a printf costs more than
+ * all the rest of the Info column. */
+static void
+add_info_byte_count(exec_info_t *info, const char *stream, guint32 bytes)
+{
+    char text[32];
+    char *end = g_stpcpy(text, stream);
+
+    *end++ = ' ';
+    guint32_to_str_buf(bytes, end, (size_t)(text + sizeof text - end));
+    g_stpcpy(end + strlen(end), plurality(bytes, " byte", " bytes"));
+    add_info_text(info, text);
 }
 
 /* As the built-in does: the session's username and command on every frame
@@ -568,9 +589,9 @@ static void
 add_session_prefix(exec_info_t *info, const char *username, const char *command)
 {
     if (username && exec_prefs_show_username())
-        col_append_fstr(info->pinfo->cinfo, COL_INFO, "Username:%s ", username);
+        col_append_lstr(info->pinfo->cinfo, COL_INFO, "Username:", username, " ", COL_ADD_LSTR_TERMINATOR);
     if (command && exec_prefs_show_command())
-        col_append_fstr(info->pinfo->cinfo, COL_INFO, "Command:%s ", command);
+        col_append_lstr(info->pinfo->cinfo, COL_INFO, "Command:", command, " ", COL_ADD_LSTR_TERMINATOR);
 }
 
 static void
@@ -593,7 +614,7 @@ show_stderr_port(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_
         return;
     if (piece->value == 0) {
         proto_item_append_text(item, " (no stderr channel)");
-        add_info(info, "No stderr channel");
+        add_info_text(info, "No stderr channel");
         return;
     }
     add_info(info, "Stderr port %u", piece->value);
@@ -635,17 +656,17 @@ show_status(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *in
     if (piece->anomalies & EXEC_ANOMALY_STATUS_UNKNOWN) {
         expert_add_info(pinfo, item, &ei_exec_status_unknown);
         const char *outcome = wmem_strdup_printf(pinfo->pool, "Unknown status %u", piece->value);
-        add_info(info, "%s", outcome);
+        add_info_text(info, outcome);
         exec_taps_queue(pinfo, conv, outcome, hf_exec_password);
     } else if (piece->value == 0) {
         if (piece->anomalies & EXEC_ANOMALY_EARLY_SUCCESS)
             expert_add_info(pinfo, item, &ei_exec_early_success);
-        add_info(info, "Success");
+        add_info_text(info, "Success");
         exec_taps_queue(pinfo, conv, "Success", hf_exec_password);
     } else if (!message_follows) {
         /* The message comes in a later segment. */
         expert_add_info(pinfo, item, &ei_exec_login_failed);
-        add_info(info, "Error");
+        add_info_text(info, "Error");
     }
 }
 
@@ -659,7 +680,7 @@ show_error_message(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_inf
     const char *outcome = wmem_strdup_printf(pinfo->pool, "Error: %s",
                                              piece_text(pinfo->pool, tvb, piece));
     expert_add_info_format(pinfo, item, &ei_exec_login_failed, "Server refused: %s", outcome + 7);
-    add_info(info, "%s", outcome);
+    add_info_text(info, outcome);
     if (piece->flags & EXEC_PIECE_ENDS)
         exec_taps_queue(pinfo, frame->conv, outcome, hf_exec_password);
 }
@@ -676,13 +697,12 @@ show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info
     case EXEC_PIECE_STDOUT: {
         const char *stream = piece->kind == EXEC_PIECE_STDIN ? "stdin" : "stdout";
         proto_item_append_text(item, " (%s)", stream);
-        add_info(info, "%s %u byte%s", stream, piece->length,
-                                           plurality(piece->length, "", "s"));
+        add_info_byte_count(info, stream, piece->length);
         break;
     }
     case EXEC_PIECE_UNEXPECTED_DATA:
         expert_add_info(pinfo, item, &ei_exec_unexpected_data);
-        add_info(info, "Unexpected data");
+        add_info_text(info, "Unexpected data");
         break;
     default:    /* EXEC_PIECE_UNKNOWN_PHASE_DATA */
         expert_add_info(pinfo, item, &ei_exec_unknown_phase);
@@ -765,7 +785,7 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             item = proto_tree_add_item(tree, hf_exec_unidentified_string, tvb, piece->offset,
                                        piece->length, ENC_UTF_8);
             expert_add_info(pinfo, item, &ei_exec_unidentified);
-            add_info(info, "Unidentified handshake string");
+            add_info_text(info, "Unidentified handshake string");
             break;
         case EXEC_PIECE_STATUS:
             show_status(tree, tvb, pinfo, info, frame, piece,
@@ -784,7 +804,7 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             item = proto_tree_add_item(tree, hf_exec_retransmitted_data, tvb, piece->offset,
                                        piece->length, ENC_NA);
             expert_add_info(pinfo, item, &ei_exec_retransmitted);
-            add_info(info, "Retransmitted data");
+            add_info_text(info, "Retransmitted data");
             show_conflicts(tree, tvb, pinfo, info, frame);
             break;
         case EXEC_PIECE_LOST:
