@@ -7,8 +7,9 @@
  * two preferences, and redirects every tcp.port entry of the built-in's
  * handle to its own handle (see exec_redirect_ports).  The rexec state
  * machine lives in engine/exec-stream.c; this file feeds it TCP segments on
- * the first pass, stores what it said per frame, and builds the tree from
- * that stored result on every pass.
+ * the first pass, stores what it said per frame (except for plain data
+ * frames, see is_plain_data), and builds the tree from that stored result
+ * on every pass.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -474,29 +475,28 @@ check_first_copy(exec_conv_t *conv, packet_info *pinfo, exec_direction_t directi
     wmem_tree_insert32(first->conflicts, pinfo->num, conflicts);
 }
 
-/* First pass: run the engine and keep its answer for this frame. */
-static exec_frame_t *
+/* First pass: run the engine on this segment.  The frame's pieces point
+ * into the segment. */
+static void
 classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
-               const struct tcpinfo *tcpinfo)
+               const struct tcpinfo *tcpinfo, exec_frame_t *frame, exec_segment_t *segment)
 {
     exec_direction_t direction = is_client_to_server(conv, pinfo) ?
             EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
     guint32 length = tvb_captured_length(tvb);
-    exec_segment_t segment;
 
     guint64 offset = stream_offset(conv, direction, tcpinfo);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
-    exec_session_feed(&conv->engine, direction, offset, data, length, pinfo->can_desegment > 0, &segment);
+    exec_session_feed(&conv->engine, direction, offset, data, length, pinfo->can_desegment > 0, segment);
 
-    exec_frame_t *frame = wmem_new0(wmem_file_scope(), exec_frame_t);
+    memset(frame, 0, sizeof *frame);
     frame->conv = conv;
     frame->client_to_server = direction == EXEC_CLIENT_TO_SERVER;
-    frame->consumed = segment.consumed;
-    frame->n_pieces = (guint8)segment.n_pieces;
-    frame->pieces = (exec_piece_t *)wmem_memdup(wmem_file_scope(), segment.pieces,
-                                               segment.n_pieces * sizeof(exec_piece_t));
-    for (unsigned i = 0; i < segment.n_pieces; i++) {
-        const exec_piece_t *piece = &segment.pieces[i];
+    frame->consumed = segment->consumed;
+    frame->n_pieces = (guint8)segment->n_pieces;
+    frame->pieces = segment->pieces;
+    for (unsigned i = 0; i < segment->n_pieces; i++) {
+        const exec_piece_t *piece = &segment->pieces[i];
         learn_from_piece(conv, tvb, pinfo, piece);
         check_first_copy(conv, pinfo, direction, offset, data, piece);
         if (direction == EXEC_CLIENT_TO_SERVER)
@@ -506,6 +506,52 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
     }
     frame->username = conv->username;
     frame->command = conv->command;
+}
+
+/* A segment that is stdin or stdout from its first byte to its last, once
+ * the session's username and command are known (neither changes after):
+ * plain_data_frame() makes the same record again from the session alone,
+ * so none is kept.  That is most frames of a session. */
+static gboolean
+is_plain_data(const exec_frame_t *frame, guint32 length)
+{
+    const exec_piece_t *piece = &frame->pieces[0];
+    return frame->n_pieces == 1 && frame->consumed == length && frame->username && frame->command &&
+           piece->kind == (frame->client_to_server ? EXEC_PIECE_STDIN : EXEC_PIECE_STDOUT) &&
+           piece->offset == 0 && piece->length == length && piece->flags == 0 && piece->anomalies == 0;
+}
+
+/* Later passes: the record of a frame is_plain_data() chose not to keep. */
+static exec_frame_t *
+plain_data_frame(tvbuff_t *tvb, packet_info *pinfo, exec_frame_t *frame, exec_piece_t *piece)
+{
+    conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
+    exec_conv_t *conv = conversation ?
+            (exec_conv_t *)conversation_get_proto_data(conversation, proto_exec_stderr) : NULL;
+    if (!conv || conv->stderr_conversation == conversation)
+        return NULL;
+
+    memset(frame, 0, sizeof *frame);
+    memset(piece, 0, sizeof *piece);
+    frame->conv = conv;
+    frame->client_to_server = is_client_to_server(conv, pinfo);
+    frame->consumed = piece->length = tvb_captured_length(tvb);
+    frame->n_pieces = 1;
+    frame->pieces = piece;
+    piece->kind = frame->client_to_server ? EXEC_PIECE_STDIN : EXEC_PIECE_STDOUT;
+    frame->username = conv->username;
+    frame->command = conv->command;
+    return frame;
+}
+
+/* Keeps a classified frame's record for later passes. */
+static exec_frame_t *
+keep_frame(packet_info *pinfo, guint32 key, const exec_frame_t *classified)
+{
+    exec_frame_t *frame = (exec_frame_t *)wmem_memdup(wmem_file_scope(), classified, sizeof *classified);
+    frame->pieces = (exec_piece_t *)wmem_memdup(wmem_file_scope(), classified->pieces,
+                                               classified->n_pieces * sizeof(exec_piece_t));
+    p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, key, frame);
     return frame;
 }
 
@@ -828,18 +874,25 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      const struct tcpinfo *tcpinfo, gboolean to_server)
 {
     /* Keyed by sequence number: TCP may hand one frame over in two calls.
-     * Later passes find everything there, without a conversation lookup. */
+     * Later passes find the first pass's record there, or make a plain data
+     * frame's again. */
     guint32 key = tcpinfo ? tcpinfo->seq : 0;
     exec_frame_t *frame = (exec_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                            proto_exec_stderr, key);
-    if (!frame) {
+    exec_frame_t unkept;        /* a record that is not stored */
+    exec_segment_t segment;     /* its pieces */
+    if (!frame && PINFO_FD_VISITED(pinfo)) {
+        frame = plain_data_frame(tvb, pinfo, &unkept, &segment.pieces[0]);
+        if (!frame)
+            return 0;
+    } else if (!frame) {
         exec_conv_t *conv = indexed_session(pinfo);
         if (!conv)
             conv = exec_conv_get(find_or_create_conversation(pinfo), pinfo, to_server);
         if (!conv)
             return 0;
-        frame = classify_frame(tvb, pinfo, conv, tcpinfo);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, key, frame);
+        classify_frame(tvb, pinfo, conv, tcpinfo, &unkept, &segment);
+        frame = is_plain_data(&unkept, tvb_captured_length(tvb)) ? &unkept : keep_frame(pinfo, key, &unkept);
         conv->payload_frame = pinfo->num;
         last_payload_conv = conv;
         if (tcpinfo && (tcpinfo->flags & TH_FIN))
