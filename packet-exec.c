@@ -510,15 +510,17 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
 
 /* A segment that is stdin or stdout from its first byte to its last, once
  * the session's username and command are known (neither changes after):
- * plain_data_frame() makes the same record again from the session alone,
- * so none is kept.  That is most frames of a session. */
+ * plain_data_frame() makes a record again from the session alone that
+ * shows the same, so none is kept.  That is most frames of a session.  (The
+ * flag saying the stream's first data byte is here shows nowhere.) */
 static gboolean
 is_plain_data(const exec_frame_t *frame, guint32 length)
 {
     const exec_piece_t *piece = &frame->pieces[0];
     return frame->n_pieces == 1 && frame->consumed == length && frame->username && frame->command &&
            piece->kind == (frame->client_to_server ? EXEC_PIECE_STDIN : EXEC_PIECE_STDOUT) &&
-           piece->offset == 0 && piece->length == length && piece->flags == 0 && piece->anomalies == 0;
+           piece->offset == 0 && piece->length == length &&
+           (piece->flags & ~EXEC_PIECE_BEGINS) == 0 && piece->anomalies == 0;
 }
 
 /* Later passes: the record of a frame is_plain_data() chose not to keep. */
