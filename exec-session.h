@@ -68,7 +68,7 @@ typedef struct exec_conv {
     gboolean fin_seen[2];       /* per exec_direction_t */
     gboolean rst_seen;
 
-    exec_pending_string_t pending[EXEC_HANDSHAKE_STRINGS];
+    exec_pending_string_t *pending;     /* [EXEC_HANDSHAKE_STRINGS], made at the first */
     guint8   n_pending;
     struct exec_first_copy *first_copy;
 

@@ -390,6 +390,9 @@ track_unidentified(exec_conv_t *conv, tvbuff_t *tvb, packet_info *pinfo, guint64
     }
     if (piece->kind != EXEC_PIECE_UNIDENTIFIED_STRING || !is_whole(piece))
         return;
+    /* Only sessions with a gap need the slots: not part of every session. */
+    if (!conv->pending)
+        conv->pending = wmem_alloc_array(wmem_file_scope(), exec_pending_string_t, EXEC_HANDSHAKE_STRINGS);
     if (conv->n_pending == EXEC_HANDSHAKE_STRINGS) {
         memmove(&conv->pending[0], &conv->pending[1], sizeof conv->pending[0] * (EXEC_HANDSHAKE_STRINGS - 1));
         conv->n_pending--;
