@@ -14,6 +14,7 @@ bench/redissect.c.  Writes bench/RESULTS.md and raw data in bench/out/.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -29,7 +30,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"                    # raw results and annotations (gitignored)
 WORK = Path("/tmp/exec-bench")         # captures, HOMEs, callgrind files: nobody must read them
-BUILD = Path("/tmp/bench-build")
+# One build folder per checkout: a CMake cache belongs to one source folder.
+BUILD = Path("/tmp/bench-build-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:12])
 PY = "/usr/bin/python3"
 
 CONFIGS = ["plugin", "builtin", "floor"]
@@ -104,14 +106,18 @@ def build():
 
 
 def capture(name, gen_args):
-    """A generated capture, remade when missing or older than the generator."""
+    """A generated capture, remade when missing or made by another generator
+    or with other arguments (a checkout's file times say nothing)."""
     path = WORK / f"{name}.pcap"
     meta = Path(f"{path}.json")
-    if not meta.exists() or meta.stat().st_mtime < (BENCH / "gen-captures.py").stat().st_mtime:
+    stamp = Path(f"{path}.made-by")
+    made_by = hashlib.sha256((BENCH / "gen-captures.py").read_bytes() + repr(gen_args).encode()).hexdigest()
+    if not meta.exists() or not stamp.exists() or stamp.read_text() != made_by:
         log(f"generating {path.name}")
         run([PY, str(BENCH / "gen-captures.py"), "--out", str(path)] + gen_args, stdout=subprocess.DEVNULL)
         os.chmod(path, 0o644)
         os.chmod(meta, 0o644)
+        stamp.write_text(made_by)
     return path, json.loads(meta.read_text())
 
 
@@ -404,7 +410,7 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
           f"{mb(m['plugin'] - m['floor']):.1f} |")
     (s1, m1), (s2, m2) = list(longmem.items())[:2]
     per_segment = ((m2["plugin"] - m2["floor"]) - (m1["plugin"] - m1["floor"])) * 1024 / (s2 - s1)
-    w(f"\nGrowth within one session: {per_segment:.0f} bytes per stdout segment.\n")
+    w(f"\nGrowth within one session: {round(per_segment):d} bytes per stdout segment.\n")
 
     w("## Re-dissecting one frame (random access)\n")
     w("bench/redissect.c does what the GUI does on a click: one pass over the file, then the "
@@ -450,7 +456,7 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
          None if lin is None else abs(lin - 1) <= LINEAR_TOLERANCE),
         ("State per session a small constant (memory per session alike at both sizes, and no "
          "growth with the session's length)",
-         f"{per_session[0]:.2f} / {per_session[1]:.2f} KB per session; {per_segment:.0f} B per stdout segment",
+         f"{per_session[0]:.2f} / {per_session[1]:.2f} KB per session; {round(per_segment):d} B per stdout segment",
          abs(ratio(per_session[1], per_session[0]) - 1) <= 0.25 and per_segment < 16),
         (f"Re-dissecting a frame costs the same early and late (plugin's dissectors, ±{POSITION_TOLERANCE:.0%})",
          f"{early:,.0f} vs {late:,.0f} instructions ({position:.1%})", position <= POSITION_TOLERANCE),
