@@ -10,15 +10,21 @@ PLUGIN_HOME = os.environ.get("EXEC_TEST_HOME", "")
 EMPTY_HOME = "/nonexistent-exec-test-home"
 
 
-def _command(args, plugin):
+def wireshark_command(argv, plugin=True):
+    """argv (tshark or another libwireshark program) as it must run to load
+    the plugin, or to run without it."""
     home = PLUGIN_HOME if plugin else EMPTY_HOME
     env = ["env", "-i", "PATH=/usr/bin:/bin", "LANG=C.UTF-8", f"HOME={home}"]
     extra = os.environ.get("EXEC_TSHARK_ENV", "")
     env += extra.split() if extra else []
-    cmd = env + ["tshark"] + list(args)
+    cmd = env + list(argv)
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
     return cmd
+
+
+def _command(args, plugin):
+    return wireshark_command(["tshark"] + list(args), plugin)
 
 
 def tshark(args, plugin=True, check=True):
