@@ -26,7 +26,8 @@ failed=0
 
 echo "== build (clean, -Wall -Wextra)"
 build="$work/build"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXEC_INSTALL_USER=OFF >"$work/cmake.log" 2>&1 \
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXEC_INSTALL_USER=OFF -DEXEC_ORDER_TEST=ON \
+  >"$work/cmake.log" 2>&1 \
   || { cat "$work/cmake.log"; exit 1; }
 cmake --build "$build" -j "$(nproc)" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 warnings=$(grep -c 'warning:' "$work/build.log" || true)
@@ -60,6 +61,10 @@ fields_args=()
 
 echo "== impaired captures: loss, duplicates, reordering, deleted and truncated frames"
 /usr/bin/python3 "$root/tests/impaired/check_impaired.py" --dir "$work/impaired" || failed=1
+
+echo "== re-dissection in file, random and reverse order, as the GUI does, in four TCP modes"
+/usr/bin/python3 "$root/tests/order/check_order.py" --program "$build/redissect-order" \
+  "$root"/test-captures/*.pcap "$root"/tests/impaired/*.pcap "$root"/tests/hostile/*.pcap* || failed=1
 
 echo "== heuristic, port options, disabling, taps, preferences, uninstall"
 /usr/bin/python3 "$root/tests/heuristic/check_heuristic.py" --captures "$work/heuristic" \
