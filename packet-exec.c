@@ -629,7 +629,7 @@ add_info_byte_count(exec_info_t *info, const char *stream, guint32 bytes)
     char *end = g_stpcpy(text, stream);
 
     *end++ = ' ';
-    guint32_to_str_buf(bytes, end, (size_t)(text + sizeof text - end));
+    exec_u32_to_str_buf(bytes, end, (size_t)(text + sizeof text - end));
     g_stpcpy(end + strlen(end), plurality(bytes, " byte", " bytes"));
     add_info_text(info, text);
 }
