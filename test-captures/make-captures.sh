@@ -71,27 +71,12 @@ OUTDIR=$(cd "$OUTDIR" && pwd)
 #   nopwuser (empty password)           pam_unix "nullok" lets it in
 #   nohomeuser/nohome12                 home directory does not exist
 #   badshelluser/badshell1              login shell does not exist
-account() { # account NAME PASSWORD HOME SHELL MAKEHOME
-  local name=$1 pass=$2 home=$3 shell=$4 mkhome=$5
-  if ! id -u "$name" >/dev/null 2>&1; then
-    useradd -M -d "$home" -s "$shell" -c "exec-dissector capture account" "$name"
-  elif [ "$(getent passwd "$name" | cut -d: -f6,7)" != "$home:$shell" ]; then
-    usermod -d "$home" -s "$shell" "$name"
-  fi
-  if [ "$mkhome" = yes ]; then
-    install -d -m 755 -o "$name" -g "$(id -gn "$name")" "$home"
-  fi
-  if [ -n "$pass" ]; then
-    printf '%s:%s\n' "$name" "$pass" | chpasswd
-  else
-    passwd -q -d "$name" >/dev/null
-  fi
-}
-account rexuser rexpass1 /home/rexuser /bin/sh yes
-account opsuser '0psPass!' /home/opsuser /bin/sh yes
-account nopwuser '' /home/nopwuser /bin/sh yes
-account nohomeuser nohome12 /nonexistent/nohomeuser /bin/sh no
-account badshelluser badshell1 /home/badshelluser /bin/no-such-shell yes
+. "$HERE/../scripts/netns-lib.sh"
+capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
+capture_account opsuser '0psPass!' /home/opsuser /bin/sh yes
+capture_account nopwuser '' /home/nopwuser /bin/sh yes
+capture_account nohomeuser nohome12 /nonexistent/nohomeuser /bin/sh no
+capture_account badshelluser badshell1 /home/badshelluser /bin/no-such-shell yes
 
 WORK=$(mktemp -d /tmp/make-captures.XXXXXX)
 mkdir -p "$WORK/ns" "$WORK/logs"
@@ -110,16 +95,9 @@ cleanup() {
 
 # Kill what we started inside namespace $1 (all of it is ours), then delete it.
 teardown_ns() {
-  local ns=$1 p i
+  local ns=$1
   rm -rf "/etc/netns/$ns"
-  [ -e "/run/netns/$ns" ] || { rm -f "$WORK/ns/$ns"; return 0; }
-  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-  for i in $(seq 20); do
-    [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
-    sleep 0.1
-  done
-  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
+  delete_ns "$ns"
   rm -f "$WORK/ns/$ns"
 }
 trap cleanup EXIT

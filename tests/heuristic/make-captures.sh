@@ -43,10 +43,9 @@ for d in in.rexecd in.rshd in.rlogind; do [ -x "/usr/sbin/$d" ] || die "/usr/sbi
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
+. "$ROOT/scripts/netns-lib.sh"
 # The test account of test-captures/make-captures.sh; password reset each run.
-id -u rexuser >/dev/null 2>&1 || useradd -M -d /home/rexuser -s /bin/sh -c "exec-dissector capture account" rexuser
-install -d -m 755 -o rexuser -g "$(id -gn rexuser)" /home/rexuser
-printf 'rexuser:rexpass1\n' | chpasswd
+capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
 
 WORK=$(mktemp -d /tmp/heur-captures.XXXXXX)
 chmod 755 "$WORK"   # the daemons read the private home below as rexuser
@@ -57,13 +56,7 @@ cleanup() {
 }
 # Everything in the namespace is ours: stop it, then delete the namespace.
 teardown_ns() {
-  local p i
-  if [ -e "/run/netns/$NS" ]; then
-    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-    for i in $(seq 20); do [ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && break; sleep 0.1; done
-    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-    ip netns del "$NS" 2>/dev/null || true
-  fi
+  delete_ns "$NS"
   NS=""
 }
 trap cleanup EXIT

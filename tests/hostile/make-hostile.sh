@@ -55,29 +55,15 @@ done
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
+. "$ROOT/scripts/netns-lib.sh"
 # The daemon's test account (the same as test-captures/make-captures.sh).
-if ! id -u rexuser >/dev/null 2>&1; then
-  useradd -M -d /home/rexuser -s /bin/sh -c "exec-dissector capture account" rexuser
-fi
-install -d -m 755 -o rexuser -g "$(id -gn rexuser)" /home/rexuser
-printf 'rexuser:rexpass1\n' | chpasswd
+capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
 
 WORK=$(mktemp -d /tmp/make-hostile.XXXXXX)
 NS=""
 cleanup() {
-  [ -n "$NS" ] && teardown_ns "$NS"
+  [ -n "$NS" ] && delete_ns "$NS"
   if [ "$KEEP" = yes ]; then echo "make-hostile: work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-teardown_ns() {
-  local ns=$1 p i
-  [ -e "/run/netns/$ns" ] || return 0
-  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-  for i in $(seq 30); do
-    [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
-    sleep 0.1
-  done
-  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -136,7 +122,7 @@ run_case() {
   for i in $(seq 100); do kill -0 "$td" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$td" 2>/dev/null && { kill -KILL "$td"; die "$name: tcpdump did not stop"; }
   wait "$td" || true
-  teardown_ns "$NS"
+  delete_ns "$NS"
   NS=""
   grep -q '^0 packets dropped by kernel' "$SD/tcpdump.log" ||
     die "$name: tcpdump dropped packets: $(cat "$SD/tcpdump.log")"

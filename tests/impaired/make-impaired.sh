@@ -71,12 +71,9 @@ if [ ! -f "$RAW" ] || [ ! -f "$GLIBC_SRC" ]; then die "clients missing ($RAW, $G
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
+. "$ROOT/scripts/netns-lib.sh"
 # The test account of test-captures/make-captures.sh (password reset every run).
-if ! id -u rexuser >/dev/null 2>&1; then
-  useradd -M -d /home/rexuser -s /bin/sh -c "exec-dissector capture account" rexuser
-fi
-install -d -m 755 -o rexuser -g "$(id -gn rexuser)" /home/rexuser
-printf 'rexuser:rexpass1\n' | chpasswd
+capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
 
 WORK=$(mktemp -d /tmp/make-impaired.XXXXXX)
 mkdir -p "$WORK/ns"
@@ -94,16 +91,8 @@ cleanup() {
 # Kill what we started inside namespace $1 (all of it is ours), then delete it
 # and its /etc/netns/<ns> (the hosts file of `ip netns exec`).
 teardown_ns() {
-  local ns=$1 p i
-  if [ -e "/run/netns/$ns" ]; then
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-    for i in $(seq 20); do
-      [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
-      sleep 0.1
-    done
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  fi
+  local ns=$1
+  delete_ns "$ns"
   rm -rf "/etc/netns/$ns"
   rm -f "$WORK/ns/$ns"
 }
