@@ -466,7 +466,7 @@ check_first_copy(exec_conv_t *conv, packet_info *pinfo, exec_direction_t directi
         exec_conflict_t *conflict = &conflicts->conflict[i];
         conflict->kind = found[i].kind;
         conflict->differs_at = found[i].differs_at;
-        conflict->offset = piece->offset + (guint32)(found[i].start - offset - piece->offset);
+        conflict->offset = (guint32)(found[i].start - offset);
         conflict->length = found[i].length;
         /* Text now: the kept bytes may move as the copy grows. */
         conflict->first_copy = format_text(wmem_file_scope(), (const void *)found[i].first_copy,
@@ -815,8 +815,7 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             if (piece->anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG)
                 expert_add_info(pinfo, item, &ei_exec_username_too_long);
             if (is_whole(piece))
-                add_info(info, "Login %s",
-                                                   piece_text(pinfo->pool, tvb, piece));
+                add_info(info, "Login %s", piece_text(pinfo->pool, tvb, piece));
             break;
         case EXEC_PIECE_PASSWORD:
             item = add_string_piece(tree, tvb, pinfo, hf_exec_password, piece);
@@ -829,8 +828,7 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             if (piece->flags & EXEC_PIECE_ENDS)
                 add_frame_link(tree, tvb, hf_exec_response_in, frame->conv->status_frame);
             if (is_whole(piece))
-                add_info(info, "Command: %s",
-                                                   piece_text(pinfo->pool, tvb, piece));
+                add_info(info, "Command: %s", piece_text(pinfo->pool, tvb, piece));
             break;
         case EXEC_PIECE_UNIDENTIFIED_STRING:
             item = proto_tree_add_item(tree, hf_exec_unidentified_string, tvb, piece->offset,
@@ -869,7 +867,6 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             break;
         }
     }
-
 }
 
 /* Shared by the port table and the heuristic; to_server says which way this
@@ -1013,9 +1010,9 @@ frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_i
 /* First pass: a FIN of the control connection that ends the login (the
  * server's, before any status byte) or the session (the second FIN). */
 static exec_close_t *
-classify_close(packet_info *pinfo, proto_tree *tree, conversation_t *conversation, exec_conv_t *conv)
+classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv)
 {
-    struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(conv->conversation, pinfo);
     exec_direction_t direction = is_client_to_server(conv, pinfo) ?
             EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
     if (!tcpd || conv->rst_seen)
@@ -1083,7 +1080,7 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
          * need to look the session up again. */
         exec_conv_t *conv = last_payload_conv && last_payload_conv->payload_frame == pinfo->num ?
                 last_payload_conv : indexed_session(pinfo);
-        close = conv ? classify_close(pinfo, tree, conv->conversation, conv) : NULL;
+        close = conv ? classify_close(pinfo, tree, conv) : NULL;
         if (close)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, close);
     }
@@ -1103,7 +1100,7 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
         add_session_prefix(info, close->username, close->command);
     }
     if (close->closed_without_reply) {
-        add_info(info, "Closed without reply");
+        add_info_text(info, "Closed without reply");
         proto_item *item = proto_tree_add_item(exec_tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
         proto_item_set_generated(item);
         expert_add_info_format(pinfo, item, &ei_exec_closed_without_reply,
