@@ -44,14 +44,17 @@
  * (exec-overlap.h) as packet-exec.c does, against a model that records the
  * first byte the engine took as new at every position below the cap: the
  * kept copy must be those bytes, and a conflict must point at the first
- * retransmitted byte of a field that differs from them.  Any violation
- * calls __builtin_trap().
+ * retransmitted byte of a field that differs from them.  The same input,
+ * read as a frame, also goes through the withheld-segment search
+ * (exec-frame.h; see check_frame_search).  Any violation calls
+ * __builtin_trap().
  *
  * Build: see fuzz/run-engine-fuzz.sh.  -DEXEC_FUZZ_STANDALONE adds a main()
  * that runs files given as arguments (for gcc, valgrind, reproducers).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "exec-frame.h"
 #include "exec-overlap.h"
 #include "exec-stream.h"
 
@@ -719,9 +722,37 @@ run_script(const uint8_t *input, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The same input as a frame for exec_frame_find_tcp_payload: its first 8
+ * bytes are the ports and sequence number to look for, the next 4 the
+ * span, the rest the frame.  What is found lies inside the frame, after a
+ * header of 20 to 60 bytes that starts with those 8 bytes. */
+static void
+check_frame_search(const uint8_t *data, size_t size)
+{
+    if (size < 12)
+        return;
+    uint16_t src_port = (uint16_t)(data[0] << 8 | data[1]), dst_port = (uint16_t)(data[2] << 8 | data[3]);
+    uint32_t seq = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 | (uint32_t)data[6] << 8 | data[7];
+    uint32_t span = (uint32_t)data[8] << 24 | (uint32_t)data[9] << 16 | (uint32_t)data[10] << 8 | data[11];
+    const uint8_t *frame = data + 12;
+    size_t captured = size - 12;
+    exec_frame_payload_t payload;
+
+    if (!exec_frame_find_tcp_payload(frame, captured, src_port, dst_port, seq, span, &payload))
+        return;
+    CHECK(payload.offset <= captured && payload.length <= captured - payload.offset);
+    CHECK(payload.length <= span);
+    int header_found = 0;
+    for (size_t header = 20; header <= 60 && header <= payload.offset; header += 4)
+        header_found |= memcmp(frame + payload.offset - header, data, 8) == 0 &&
+                        (size_t)(frame[payload.offset - header + 12] >> 4) * 4 == header;
+    CHECK(header_found);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_frame_search(data, size);
     return run_script(data, size);
 }
 

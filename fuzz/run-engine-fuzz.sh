@@ -47,9 +47,9 @@ bin="$work/fuzz-exec-stream"
 # -O1 -g: readable reports; -fno-sanitize-recover: a UBSan report is fatal.
 clang -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=all -Wall -Wextra -I"$root/engine" \
-  -o "$bin" "$here/fuzz-exec-stream.c" "$root/engine/exec-stream.c" "$root/engine/exec-overlap.c"
+  -o "$bin" "$here/fuzz-exec-stream.c" "$root/engine/exec-stream.c" "$root/engine/exec-overlap.c" "$root/engine/exec-frame.c"
 gcc -g -O1 -Wall -Wextra -DEXEC_FUZZ_STANDALONE -I"$root/engine" \
-  -o "$work/fuzz-exec-stream-standalone" "$here/fuzz-exec-stream.c" "$root/engine/exec-stream.c" "$root/engine/exec-overlap.c"
+  -o "$work/fuzz-exec-stream-standalone" "$here/fuzz-exec-stream.c" "$root/engine/exec-stream.c" "$root/engine/exec-overlap.c" "$root/engine/exec-frame.c"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -58,7 +58,7 @@ if [ "$coverage" -eq 1 ]; then
   cov="$work/coverage"
   mkdir -p "$cov"
   clang -g -O0 -fprofile-instr-generate -fcoverage-mapping -DEXEC_FUZZ_STANDALONE -I"$root/engine" \
-    -o "$cov/fuzz-exec-stream-cov" "$here/fuzz-exec-stream.c" "$root/engine/exec-stream.c" "$root/engine/exec-overlap.c"
+    -o "$cov/fuzz-exec-stream-cov" "$here/fuzz-exec-stream.c" "$root/engine/exec-stream.c" "$root/engine/exec-overlap.c" "$root/engine/exec-frame.c"
   rm -f "$cov"/*.profraw
   # One process per 200 inputs (a profile per process).
   find "$work/corpus" "$here/corpus" -type f -print0 |
