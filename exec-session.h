@@ -64,6 +64,7 @@ typedef struct exec_conv {
     guint32  status_frame;
     guint32  closed_frame;      /* server FIN without any status byte */
     guint32  payload_frame;     /* the last frame whose payload we classified */
+    guint32  payload_seq;       /* TCP seq of its first byte handed to us */
     guint32  payload_fin_frame; /* a FIN that came with payload */
     gboolean fin_seen[2];       /* per exec_direction_t */
     gboolean rst_seen;

@@ -24,6 +24,7 @@
 #include <wsutil/str_util.h>
 #include <wsutil/to_str.h>
 
+#include "exec-frame.h"
 #include "exec-overlap.h"
 #include "exec-prefs.h"
 #include "packet-exec.h"
@@ -121,13 +122,17 @@ struct exec_identified {
     guint8 count;
 };
 
-/* A control-connection FIN that ends something: the login (no status byte
- * ever came) or the session (byte counts as they stood then). */
-typedef struct {
+/* What the postdissector found in a frame (first pass): a control-connection
+ * FIN that ends something, the login (no status byte ever came) or the
+ * session (byte counts as they stood then), and retransmitted bytes TCP
+ * kept from the dissector that differ from the first copy. */
+typedef struct exec_frame_end {
     exec_conv_t *conv;
+    gboolean client_to_server;
     const char *username;       /* the session's, as known at this frame */
     const char *command;
     gboolean after_payload;     /* the frame's payload was dissected too */
+    const struct exec_frame_conflicts *withheld_conflicts;  /* offsets in the frame */
     gboolean closed_without_reply;
     const char *why;            /* what the bytes say of the refusal */
     gboolean session_end;
@@ -135,18 +140,18 @@ typedef struct {
     guint64  stdin_bytes;
     guint64  stdout_bytes;
     guint64  stderr_bytes;
-} exec_close_t;
+} exec_frame_end_t;
 
 /* A retransmitted field whose bytes differ from the first copy (first pass). */
 typedef struct {
     exec_piece_kind_t kind;
     guint64  differs_at;        /* stream position of the first differing byte */
-    guint32  offset;            /* the retransmission's bytes of the field, in the tvb */
+    guint32  offset;            /* the retransmission's bytes of the field, in its tvb */
     guint32  length;
     const char *first_copy;     /* the same positions in the first copy, as text */
 } exec_conflict_t;
 
-typedef struct {
+typedef struct exec_frame_conflicts {
     exec_conflict_t conflict[EXEC_OVERLAP_MAX_FIELDS];
     guint8 count;
 } exec_frame_conflicts_t;
@@ -294,26 +299,38 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
     return conv;
 }
 
-/* The segment's stream position, widened past 4 GiB around the position
- * the engine expects next. */
+static const exec_flow_t *
+engine_flow(const exec_conv_t *conv, exec_direction_t direction)
+{
+    return direction == EXEC_CLIENT_TO_SERVER ? &conv->engine.client : &conv->engine.server;
+}
+
+/* The stream position of a sequence number in TCP's units (the direction's
+ * origin known), widened past 4 GiB around the position the engine
+ * expects next. */
+static guint64
+stream_position(const exec_conv_t *conv, exec_direction_t direction, guint32 seq)
+{
+    guint64 next = engine_flow(conv, direction)->next_offset;
+    guint32 position = seq - conv->seq_origin[direction];
+    gint32 delta = (gint32)(position - (guint32)next);
+    if (delta < 0 && (guint64)-(gint64)delta > next)
+        return 0;
+    return next + (gint64)delta;
+}
+
+/* The segment's stream position. */
 static guint64
 stream_offset(exec_conv_t *conv, exec_direction_t direction, const struct tcpinfo *tcpinfo)
 {
-    const exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ?
-            &conv->engine.client : &conv->engine.server;
-
     if (!tcpinfo)
-        return flow->next_offset;
+        return engine_flow(conv, direction)->next_offset;
     if (!conv->origin_known[direction]) {
         /* Capture started mid-stream: count from the first segment seen. */
         conv->seq_origin[direction] = tcpinfo->seq;
         conv->origin_known[direction] = TRUE;
     }
-    guint32 position = tcpinfo->seq - conv->seq_origin[direction];
-    gint32 delta = (gint32)(position - (guint32)flow->next_offset);
-    if (delta < 0 && (guint64)-(gint64)delta > flow->next_offset)
-        return 0;
-    return flow->next_offset + (gint64)delta;
+    return stream_position(conv, direction, tcpinfo->seq);
 }
 
 static gboolean
@@ -440,6 +457,32 @@ resize_in_file_scope(void *ptr, size_t size)
     return wmem_realloc(wmem_file_scope(), ptr, size);
 }
 
+/* First pass: retransmitted bytes compared with the first copy.  data
+ * (stream position `position`) is at tvb_offset in its tvb.  Returns what
+ * differs, or NULL. */
+static exec_frame_conflicts_t *
+compare_with_first_copy(const struct exec_first_copy *first, exec_direction_t direction, guint64 position,
+                        const guint8 *data, guint32 length, guint32 tvb_offset)
+{
+    exec_overlap_conflict_t found[EXEC_OVERLAP_MAX_FIELDS];
+    unsigned count = exec_overlap_conflicts(&first->kept, direction, position, data, length, found);
+    if (count == 0)
+        return NULL;
+    exec_frame_conflicts_t *conflicts = wmem_new0(wmem_file_scope(), exec_frame_conflicts_t);
+    for (unsigned i = 0; i < count; i++) {
+        exec_conflict_t *conflict = &conflicts->conflict[i];
+        conflict->kind = found[i].kind;
+        conflict->differs_at = found[i].differs_at;
+        conflict->offset = tvb_offset + (guint32)(found[i].start - position);
+        conflict->length = found[i].length;
+        /* Text now: the kept bytes may move as the copy grows. */
+        conflict->first_copy = format_text(wmem_file_scope(), (const void *)found[i].first_copy,
+                                           found[i].length);
+    }
+    conflicts->count = (guint8)count;
+    return conflicts;
+}
+
 /* First pass: keep the first copy of a new piece of the handshake or the
  * reply, or compare a retransmitted piece with it. */
 static void
@@ -456,23 +499,11 @@ check_first_copy(exec_conv_t *conv, packet_info *pinfo, exec_direction_t directi
                               data + piece->offset, piece->length, resize_in_file_scope);
         return;
     }
-    exec_overlap_conflict_t found[EXEC_OVERLAP_MAX_FIELDS];
-    unsigned count = first ? exec_overlap_conflicts(&first->kept, direction, offset + piece->offset,
-                                                    data + piece->offset, piece->length, found) : 0;
-    if (count == 0)
+    exec_frame_conflicts_t *conflicts = first ?
+            compare_with_first_copy(first, direction, offset + piece->offset, data + piece->offset,
+                                    piece->length, piece->offset) : NULL;
+    if (!conflicts)
         return;
-    exec_frame_conflicts_t *conflicts = wmem_new0(wmem_file_scope(), exec_frame_conflicts_t);
-    for (unsigned i = 0; i < count; i++) {
-        exec_conflict_t *conflict = &conflicts->conflict[i];
-        conflict->kind = found[i].kind;
-        conflict->differs_at = found[i].differs_at;
-        conflict->offset = (guint32)(found[i].start - offset);
-        conflict->length = found[i].length;
-        /* Text now: the kept bytes may move as the copy grows. */
-        conflict->first_copy = format_text(wmem_file_scope(), (const void *)found[i].first_copy,
-                                           found[i].length);
-    }
-    conflicts->count = (guint8)count;
     if (!first->conflicts)
         first->conflicts = wmem_tree_new(wmem_file_scope());
     wmem_tree_insert32(first->conflicts, pinfo->num, conflicts);
@@ -766,12 +797,9 @@ show_data(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info
 /* Retransmitted bytes that differ from the first copy: the receiver kept
  * the bytes it already had, so the first copy is what it most likely used. */
 static void
-show_conflicts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info, const exec_frame_t *frame)
+show_conflicts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,
+               const exec_frame_conflicts_t *conflicts, gboolean client_to_server)
 {
-    const struct exec_first_copy *first = frame->conv->first_copy;
-    const exec_frame_conflicts_t *conflicts = first && first->conflicts ?
-            (const exec_frame_conflicts_t *)wmem_tree_lookup32(first->conflicts, pinfo->num) : NULL;
-
     for (unsigned i = 0; conflicts && i < conflicts->count; i++) {
         const exec_conflict_t *conflict = &conflicts->conflict[i];
         const char *field = exec_piece_kind_name(conflict->kind);
@@ -783,9 +811,18 @@ show_conflicts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t 
                                ": \"%s\" vs \"%s\"; the %s most likely used the first copy",
                                field, conflict->differs_at,
                                tvb_format_text(pinfo->pool, tvb, conflict->offset, conflict->length),
-                               conflict->first_copy, frame->client_to_server ? "server" : "client");
+                               conflict->first_copy, client_to_server ? "server" : "client");
         add_info(info, "Retransmitted %s differs", field);
     }
+}
+
+/* What check_first_copy() found in this frame's retransmitted pieces. */
+static const exec_frame_conflicts_t *
+retransmission_conflicts(const exec_frame_t *frame, const packet_info *pinfo)
+{
+    const struct exec_first_copy *first = frame->conv->first_copy;
+    return first && first->conflicts ?
+           (const exec_frame_conflicts_t *)wmem_tree_lookup32(first->conflicts, pinfo->num) : NULL;
 }
 
 /* Builds the tree and the Info column from the stored pieces. */
@@ -854,7 +891,8 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
                                        piece->length, ENC_NA);
             expert_add_info(pinfo, item, &ei_exec_retransmitted);
             add_info_text(info, "Retransmitted data");
-            show_conflicts(tree, tvb, pinfo, info, frame);
+            show_conflicts(tree, tvb, pinfo, info, retransmission_conflicts(frame, pinfo),
+                           frame->client_to_server);
             break;
         case EXEC_PIECE_LOST:
             item = proto_tree_add_uint64(tree, hf_exec_lost_bytes, tvb, 0, 0, piece->lost);
@@ -895,6 +933,9 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             return 0;
         classify_frame(tvb, pinfo, conv, tcpinfo, &unkept, &segment);
         frame = is_plain_data(&unkept, tvb_captured_length(tvb)) ? &unkept : keep_frame(pinfo, key, &unkept);
+        /* TCP's loop over a frame's segments hands the lowest first. */
+        if (conv->payload_frame != pinfo->num)
+            conv->payload_seq = key;
         conv->payload_frame = pinfo->num;
         last_payload_conv = conv;
         if (tcpinfo && (tcpinfo->flags & TH_FIN))
@@ -1009,14 +1050,12 @@ frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_i
 
 /* First pass: a FIN of the control connection that ends the login (the
  * server's, before any status byte) or the session (the second FIN). */
-static exec_close_t *
-classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv)
+static void
+classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv, const struct tcp_analysis *tcpd,
+               exec_direction_t direction, exec_frame_end_t *end)
 {
-    struct tcp_analysis *tcpd = get_tcp_conversation_data(conv->conversation, pinfo);
-    exec_direction_t direction = is_client_to_server(conv, pinfo) ?
-            EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
-    if (!tcpd || conv->rst_seen)
-        return NULL;
+    if (conv->rst_seen)
+        return;
     /* A reset ends the session too (the daemon resets after an error when
      * the request was not read to its end): TCP's completeness flags say
      * when the conversation first saw one. */
@@ -1024,36 +1063,85 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv)
     if (rst)
         conv->rst_seen = TRUE;
     else if (conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, tree))
-        return NULL;
+        return;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !conv->engine.status_seen &&
                         !conv->fin_seen[direction] && conv->closed_frame == 0 &&
                         conv->engine.server.start_seen && conv->engine.server.lost_total == 0;
     conv->fin_seen[direction] = TRUE;
-    gboolean ends = rst || conv->fin_seen[!direction];
-    if (!no_reply && !ends)
-        return NULL;
-
-    exec_close_t *close = wmem_new0(wmem_file_scope(), exec_close_t);
-    close->conv = conv;
-    close->username = conv->username;
-    close->command = conv->command;
-    close->after_payload = conv->payload_frame == pinfo->num;
     if (no_reply) {
         conv->closed_frame = pinfo->num;
-        close->closed_without_reply = TRUE;
-        close->why = exec_stderr_failed(conv) ? "it could not connect back to the stderr port" :
-                     exec_session_in_data_phase(&conv->engine) ? "wrong password or unknown user" :
-                     "the client's request was incomplete";
+        end->closed_without_reply = TRUE;
+        end->why = exec_stderr_failed(conv) ? "it could not connect back to the stderr port" :
+                   exec_session_in_data_phase(&conv->engine) ? "wrong password or unknown user" :
+                   "the client's request was incomplete";
     }
-    if (ends) {
+    if (rst || conv->fin_seen[!direction]) {
         exec_stderr_session_ended(conv);
-        close->session_end = TRUE;
-        close->stderr_never_connected = conv->stderr_abandoned;
-        close->stdin_bytes = conv->stdin_bytes;
-        close->stdout_bytes = conv->stdout_bytes;
-        close->stderr_bytes = conv->stderr_bytes;
+        end->session_end = TRUE;
+        end->stderr_never_connected = conv->stderr_abandoned;
+        end->stdin_bytes = conv->stdin_bytes;
+        end->stdout_bytes = conv->stdout_bytes;
+        end->stderr_bytes = conv->stderr_bytes;
     }
-    return close;
+}
+
+/* First pass: the part of this frame's segment TCP kept from the dissector
+ * (with its default preferences it hands no subdissector a retransmission),
+ * compared with the first copy.  TCP's sequence analysis has just queued the
+ * segment: its raw sequence number finds the bytes in the frame. */
+static const exec_frame_conflicts_t *
+classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_conv_t *conv, const struct tcp_analysis *tcpd,
+                  exec_direction_t direction)
+{
+    const struct exec_first_copy *first = conv->first_copy;
+    const tcp_analyze_seq_flow_info_t *seq_info = tcpd->fwd->tcp_analyze_seq_info;
+    const tcp_unacked_t *segment = seq_info ? seq_info->segments : NULL;
+    if (!first || !segment || segment->frame != pinfo->num || !conv->origin_known[direction])
+        return NULL;
+
+    /* In the units TCP hands the dissector. */
+    guint32 seq = tcp_relative_sequence_numbers() ? segment->seq - tcpd->fwd->base_seq : segment->seq;
+    guint32 withheld = G_MAXUINT32;
+    if (conv->payload_frame == pinfo->num) {
+        /* The rest was handed over and compared there. */
+        gint32 before_handed = (gint32)(conv->payload_seq - seq);
+        if (before_handed <= 0)
+            return NULL;
+        withheld = (guint32)before_handed;
+    }
+    guint64 position = stream_position(conv, direction, seq);
+    if (position >= first->kept.flow[direction].length)
+        return NULL;            /* nothing kept there to compare with */
+
+    guint32 captured = tvb_captured_length(tvb);
+    const guint8 *frame = tvb_get_ptr(tvb, 0, captured);
+    exec_frame_payload_t payload;
+    if (!exec_frame_find_tcp_payload(frame, captured, (guint16)pinfo->srcport, (guint16)pinfo->destport,
+                                     segment->seq, segment->nextseq - segment->seq, &payload))
+        return NULL;
+    return compare_with_first_copy(first, direction, position, frame + payload.offset,
+                                   MIN(payload.length, withheld), payload.offset);
+}
+
+/* First pass: what the postdissector shows on this frame, or NULL. */
+static exec_frame_end_t *
+classify_frame_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_conv_t *conv)
+{
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(conv->conversation, pinfo);
+    if (!tcpd)
+        return NULL;
+    exec_frame_end_t end = { 0 };
+    end.client_to_server = is_client_to_server(conv, pinfo);
+    exec_direction_t direction = end.client_to_server ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
+    end.withheld_conflicts = classify_withheld(tvb, pinfo, conv, tcpd, direction);
+    classify_close(pinfo, tree, conv, tcpd, direction, &end);
+    if (!end.withheld_conflicts && !end.closed_without_reply && !end.session_end)
+        return NULL;
+    end.conv = conv;
+    end.username = conv->username;
+    end.command = conv->command;
+    end.after_payload = conv->payload_frame == pinfo->num;
+    return (exec_frame_end_t *)wmem_memdup(wmem_file_scope(), &end, sizeof end);
 }
 
 static void
@@ -1062,8 +1150,9 @@ add_count(proto_tree *tree, tvbuff_t *tvb, int hf, guint64 count)
     proto_item_set_generated(proto_tree_add_uint64(tree, hf, tvb, 0, 0, count));
 }
 
-/* The control connection's FINs.  TCP hands no payload-less segment to a
- * subdissector, so a postdissector looks at them. */
+/* What TCP hands no subdissector: the control connection's FINs (a segment
+ * without payload) and, by default, retransmissions.  A postdissector sees
+ * every frame. */
 static int
 dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
@@ -1072,50 +1161,55 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
 
     /* The FIN may share the frame with payload: a key no sequence number
      * takes, under the shared id (the built-in keeps no frame data). */
-    exec_close_t *close;
+    exec_frame_end_t *end;
     if (PINFO_FD_VISITED(pinfo)) {
-        close = (exec_close_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
+        end = (exec_frame_end_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
     } else {
         /* The control dissector has just seen this frame's payload: no
          * need to look the session up again. */
         exec_conv_t *conv = last_payload_conv && last_payload_conv->payload_frame == pinfo->num ?
                 last_payload_conv : indexed_session(pinfo);
-        close = conv ? classify_close(pinfo, tree, conv) : NULL;
-        if (close)
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, close);
+        end = conv ? classify_frame_end(tvb, pinfo, tree, conv) : NULL;
+        if (end)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, end);
     }
-    if (!close)
+    if (!end)
         return 0;
 
-    col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
-    /* A FIN with payload keeps what the control dissector wrote. */
-    exec_info_t info_column = { pinfo, close->after_payload }, *info = &info_column;
-    if (!close->after_payload) {
+    /* A close mark makes the frame exec's; withheld bytes alone leave it
+     * TCP's retransmission, with exec's warning after TCP's text. */
+    gboolean closes = end->closed_without_reply || end->session_end;
+    exec_info_t info_column = { pinfo, end->after_payload || !closes }, *info = &info_column;
+    if (closes) {
+        col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
+    }
+    if (closes && !end->after_payload) {
         /* TCP fences its text on newer Wireshark: this frame is ours now. */
         col_clear_fence(pinfo->cinfo, COL_INFO);
         col_clear(pinfo->cinfo, COL_INFO);
-        add_session_prefix(info, close->username, close->command);
+        add_session_prefix(info, end->username, end->command);
     }
-    if (close->closed_without_reply) {
+    if (end->closed_without_reply) {
         add_info_text(info, "Closed without reply");
         proto_item *item = proto_tree_add_item(exec_tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
         proto_item_set_generated(item);
         expert_add_info_format(pinfo, item, &ei_exec_closed_without_reply,
-                               "Server closed the connection without a status byte: %s", close->why);
-        exec_taps_queue(pinfo, close->conv, "Closed without reply", hf_exec_password);
+                               "Server closed the connection without a status byte: %s", end->why);
+        exec_taps_queue(pinfo, end->conv, "Closed without reply", hf_exec_password);
     }
-    if (close->session_end) {
+    if (end->session_end) {
         add_info(info, "Session end: stdin %" PRIu64 ", stdout %" PRIu64 ", stderr %" PRIu64 " bytes",
-                 close->stdin_bytes, close->stdout_bytes, close->stderr_bytes);
-        add_count(exec_tree, tvb, hf_exec_stdin_bytes, close->stdin_bytes);
-        add_count(exec_tree, tvb, hf_exec_stdout_bytes, close->stdout_bytes);
-        add_count(exec_tree, tvb, hf_exec_stderr_bytes, close->stderr_bytes);
-        if (close->stderr_never_connected)
+                 end->stdin_bytes, end->stdout_bytes, end->stderr_bytes);
+        add_count(exec_tree, tvb, hf_exec_stdin_bytes, end->stdin_bytes);
+        add_count(exec_tree, tvb, hf_exec_stdout_bytes, end->stdout_bytes);
+        add_count(exec_tree, tvb, hf_exec_stderr_bytes, end->stderr_bytes);
+        if (end->stderr_never_connected)
             expert_add_info(pinfo, ti, &ei_exec_stderr_never_connected);
     }
+    show_conflicts(exec_tree, tvb, pinfo, info, end->withheld_conflicts, end->client_to_server);
     return 0;
 }
 

@@ -26,7 +26,8 @@ EXEC_FIELDS = ["exec.stderr_port", "exec.stderr_port_number", "exec.username",
                "exec.client_server_data", "exec.server_client_data",
                "exec.closed_without_reply", "exec.unidentified_string", "exec.request_in",
                "exec.response_time", "exec.stderr_channel", "exec.stderr_data", "exec.signal",
-               "exec.stdin_bytes", "exec.stdout_bytes", "exec.stderr_bytes"]
+               "exec.stdin_bytes", "exec.stdout_bytes", "exec.stderr_bytes",
+               "exec.retransmission_conflict"]
 # Links to later frames: known only once the first pass has seen them, so a
 # single pass cannot show them (as in all of Wireshark's request/response links).
 FORWARD_LINKS = ["exec.response_in", "exec.stderr_channel_in"]
@@ -36,7 +37,8 @@ EXEC_EXPERTS = ["exec." + e for e in (
     "cleartext_password", "login_failed", "closed_without_reply.expert", "username_too_long",
     "password_too_long", "stderr_port_not_numeric", "stderr_port_out_of_range", "status_unknown",
     "unexpected_data", "string_oversized", "string_partial", "lost", "unidentified", "unknown_phase",
-    "retransmitted", "stderr_never_connected", "identified_by_status", "truncated")]
+    "retransmitted", "overlap_conflict", "stderr_never_connected", "identified_by_status", "truncated",
+    "early_success")]
 DUMP_FIELDS = (["frame.number", "tcp.stream"] + EXEC_FIELDS + EXEC_EXPERTS +
                ["_ws.col.Protocol", "_ws.col.Info"])
 # The built-in dissector has only these.

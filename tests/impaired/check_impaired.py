@@ -16,8 +16,7 @@ command, status):
   - one pass and two passes show the same.
   - a retransmission with other bytes (expected.tsv's retransmission_conflict
     rows: field at offset, in a frame) gets exactly that expert warning in
-    every TCP mode that hands retransmissions to the dissector, and no
-    capture gets one anywhere else.
+    every TCP mode, and no capture gets one anywhere else.
 It also scores TCP's default settings and the built-in dissector, for the
 record (recovered / recoverable, mislabels).  Closes with 'N passed, N failed'.
 
@@ -36,12 +35,15 @@ from tshark_run import fields  # noqa: E402
 
 FIELDS = ["stderr_port", "username", "password", "command", "status"]
 OOO = ["-o", "tcp.reassemble_out_of_order:TRUE"]
-# TCP hands a subdissector a retransmission without sequence analysis, and
-# without desegmentation when it is spurious (the receiver had acknowledged
-# the bytes) or when no_subdissector_on_error is off.  Its default settings
-# and out-of-order reassembly never do: no warning is possible there.
+# Every TCP mode: where TCP hands the dissector a retransmission (no
+# sequence analysis; no desegmentation with error packets dissected) the
+# dissector compares it; where TCP keeps it back (its defaults, out-of-order
+# reassembly, no desegmentation) the close postdissector finds it in the frame.
 CONFLICT_MODES = {
+    "default": [],
+    "out-of-order": OOO,
     "no sequence analysis": ["-o", "tcp.analyze_sequence_numbers:FALSE"],
+    "no desegmentation": ["-o", "tcp.desegment_tcp_streams:FALSE"],
     "no desegmentation, error packets dissected": ["-o", "tcp.desegment_tcp_streams:FALSE",
                                                    "-o", "tcp.no_subdissector_on_error:FALSE"],
 }
