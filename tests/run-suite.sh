@@ -62,9 +62,10 @@ fields_args=()
 echo "== impaired captures: loss, duplicates, reordering, deleted and truncated frames"
 /usr/bin/python3 "$root/tests/impaired/check_impaired.py" --dir "$work/impaired" || failed=1
 
-echo "== re-dissection in file, random and reverse order, as the GUI does, in four TCP modes"
+echo "== re-dissection in file, random and reverse order, as the GUI does, in four TCP modes and with the heuristic"
 /usr/bin/python3 "$root/tests/order/check_order.py" --program "$build/redissect-order" \
-  "$root"/test-captures/*.pcap "$root"/tests/impaired/*.pcap "$root"/tests/hostile/*.pcap* || failed=1
+  "$root"/test-captures/*.pcap "$root"/tests/impaired/*.pcap "$root"/tests/hostile/*.pcap* \
+  "$root"/tests/heuristic/*.pcap || failed=1
 
 echo "== heuristic, port options, disabling, taps, preferences, uninstall"
 /usr/bin/python3 "$root/tests/heuristic/check_heuristic.py" --captures "$work/heuristic" \

@@ -11,9 +11,11 @@
  * included, plus exec fields found outside an exec subtree).  A frame whose
  * text differs from its file-order text is printed with both texts.
  *
- *   redissect-order [-o PREF:VALUE]... [--seed N] [--max-frames N] [--require-field NAME] [--dump] CAPTURE...
+ *   redissect-order [-o PREF:VALUE]... [--enable-heuristic NAME]... [--seed N] [--max-frames N]
+ *                   [--require-field NAME] [--dump] CAPTURE...
  *
  * -o sets a preference as tshark's -o does, for all captures.
+ * --enable-heuristic turns a heuristic dissector on, as tshark's does.
  * --seed N seeds the random orders (1 by default).
  * --max-frames N dissects again only a seeded sample of N frames of a
  * bigger capture (the first pass still reads all of it).
@@ -34,6 +36,7 @@
 #include <epan/column.h>
 #include <epan/column-info.h>
 #include <epan/column-utils.h>
+#include <epan/disabled_protos.h>
 #include <epan/epan.h>
 #include <epan/epan_dissect.h>
 #include <epan/frame_data.h>
@@ -458,7 +461,8 @@ check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gbool
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: redissect-order [-o PREF:VALUE]... [--seed N] [--max-frames N] [--require-field NAME] [--dump] CAPTURE...\n");
+    fprintf(stderr, "usage: redissect-order [-o PREF:VALUE]... [--enable-heuristic NAME]... [--seed N] "
+                    "[--max-frames N] [--require-field NAME] [--dump] CAPTURE...\n");
     return 2;
 }
 
@@ -470,11 +474,14 @@ main(int argc, char *argv[])
     gboolean dump = FALSE;
     guint32 max_frames = 0;
     GPtrArray *preferences = g_ptr_array_new();
+    GPtrArray *heuristics = g_ptr_array_new();
     int first_capture = argc;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             g_ptr_array_add(preferences, argv[++i]);
+        else if (strcmp(argv[i], "--enable-heuristic") == 0 && i + 1 < argc)
+            g_ptr_array_add(heuristics, argv[++i]);
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = (guint32)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--max-frames") == 0 && i + 1 < argc)
@@ -504,6 +511,13 @@ main(int argc, char *argv[])
         if (prefs_set_pref((char *)g_ptr_array_index(preferences, i), &errmsg) != PREFS_SET_OK) {
             fprintf(stderr, "redissect-order: bad preference %s%s%s\n",
                     (char *)g_ptr_array_index(preferences, i), errmsg ? ": " : "", errmsg ? errmsg : "");
+            return 2;
+        }
+    }
+    for (guint i = 0; i < heuristics->len; i++) {
+        if (!exec_enable_heuristic((const char *)g_ptr_array_index(heuristics, i))) {
+            fprintf(stderr, "redissect-order: no heuristic dissector %s\n",
+                    (const char *)g_ptr_array_index(heuristics, i));
             return 2;
         }
     }
