@@ -170,6 +170,7 @@ static guint32 sessions_seen;
 static wmem_map_t *sessions_by_ports;
 static guint8 server_ports[(G_MAXUINT16 + 1) / 8];
 static exec_conv_t *last_payload_conv;     /* first pass: the frame just classified */
+static gboolean tcp_seq_relative;           /* what TCP hands: preferences apply with a new pass */
 
 static gboolean
 tcp_sequence_analysis(void)
@@ -191,6 +192,15 @@ want_tcp_flags_without_sequence_analysis(void)
     set_postdissector_wanted_hfids(close_handle, wanted);
 }
 
+/* TCP hands relative sequence numbers only when both its preferences say
+ * so: without sequence analysis they stay absolute. */
+static gboolean
+tcp_relative_sequence_numbers(void)
+{
+    return tcp_relative_seq_pref && prefs_get_bool_value(tcp_relative_seq_pref, pref_current) &&
+           tcp_sequence_analysis();
+}
+
 static void
 exec_init(void)
 {
@@ -198,6 +208,7 @@ exec_init(void)
     memset(server_ports, 0, sizeof server_ports);
     last_payload_conv = NULL;
     want_tcp_flags_without_sequence_analysis();
+    tcp_seq_relative = tcp_relative_sequence_numbers();
 }
 
 static gpointer
@@ -251,15 +262,6 @@ is_client_to_server(const exec_conv_t *conv, const packet_info *pinfo)
            addresses_equal(&pinfo->dst, &conv->server_addr);
 }
 
-/* TCP hands relative sequence numbers only when both its preferences say
- * so: without sequence analysis they stay absolute. */
-static gboolean
-tcp_relative_sequence_numbers(void)
-{
-    return tcp_relative_seq_pref && prefs_get_bool_value(tcp_relative_seq_pref, pref_current) &&
-           tcp_sequence_analysis();
-}
-
 /* The session of a control connection, made at its first payload.
  * to_server: this frame goes from the client to the server. */
 static exec_conv_t *
@@ -284,12 +286,11 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
     gboolean client_start = (client_flow->static_flags & TCP_FLOW_SAW_SYN) ||
                             (server_flow->static_flags & TCP_FLOW_SAW_SYNACK);
     gboolean server_start = (server_flow->static_flags & TCP_FLOW_SAW_SYNACK) != 0;
-    gboolean relative = tcp_relative_sequence_numbers();
 
     conv->origin_known[EXEC_CLIENT_TO_SERVER] = client_start;
-    conv->seq_origin[EXEC_CLIENT_TO_SERVER] = relative ? 1 : client_flow->base_seq + 1;
+    conv->seq_origin[EXEC_CLIENT_TO_SERVER] = tcp_seq_relative ? 1 : client_flow->base_seq + 1;
     conv->origin_known[EXEC_SERVER_TO_CLIENT] = server_start;
-    conv->seq_origin[EXEC_SERVER_TO_CLIENT] = relative ? 1 : server_flow->base_seq + 1;
+    conv->seq_origin[EXEC_SERVER_TO_CLIENT] = tcp_seq_relative ? 1 : server_flow->base_seq + 1;
     exec_session_init(&conv->engine, client_start, server_start);
 
     conv->conversation = conversation;
@@ -1009,7 +1010,7 @@ dissect_exec_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *dat
     conversation_t *conversation = find_or_create_conversation(pinfo);
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
     gboolean starts_stream = (tcpd->fwd->static_flags & TCP_FLOW_SAW_SYN) &&
-            tcpinfo->seq == (tcp_relative_sequence_numbers() ? 1 : tcpd->fwd->base_seq + 1);
+            tcpinfo->seq == (tcp_seq_relative ? 1 : tcpd->fwd->base_seq + 1);
     if (!starts_stream)
         return FALSE;
 
@@ -1050,12 +1051,12 @@ frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_i
 
 /* First pass: a FIN of the control connection that ends the login (the
  * server's, before any status byte) or the session (the second FIN). */
-static void
+static exec_frame_end_t *
 classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv, const struct tcp_analysis *tcpd,
-               exec_direction_t direction, exec_frame_end_t *end)
+               exec_direction_t direction)
 {
     if (conv->rst_seen)
-        return;
+        return NULL;
     /* A reset ends the session too (the daemon resets after an error when
      * the request was not read to its end): TCP's completeness flags say
      * when the conversation first saw one. */
@@ -1063,11 +1064,16 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv, const st
     if (rst)
         conv->rst_seen = TRUE;
     else if (conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, tree))
-        return;
+        return NULL;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !conv->engine.status_seen &&
                         !conv->fin_seen[direction] && conv->closed_frame == 0 &&
                         conv->engine.server.start_seen && conv->engine.server.lost_total == 0;
     conv->fin_seen[direction] = TRUE;
+    gboolean ends = rst || conv->fin_seen[!direction];
+    if (!no_reply && !ends)
+        return NULL;
+
+    exec_frame_end_t *end = wmem_new0(wmem_file_scope(), exec_frame_end_t);
     if (no_reply) {
         conv->closed_frame = pinfo->num;
         end->closed_without_reply = TRUE;
@@ -1075,7 +1081,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv, const st
                    exec_session_in_data_phase(&conv->engine) ? "wrong password or unknown user" :
                    "the client's request was incomplete";
     }
-    if (rst || conv->fin_seen[!direction]) {
+    if (ends) {
         exec_stderr_session_ended(conv);
         end->session_end = TRUE;
         end->stderr_never_connected = conv->stderr_abandoned;
@@ -1083,6 +1089,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv, const st
         end->stdout_bytes = conv->stdout_bytes;
         end->stderr_bytes = conv->stderr_bytes;
     }
+    return end;
 }
 
 /* First pass: the part of this frame's segment TCP kept from the dissector
@@ -1100,7 +1107,7 @@ classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_conv_t *conv, co
         return NULL;
 
     /* In the units TCP hands the dissector. */
-    guint32 seq = tcp_relative_sequence_numbers() ? segment->seq - tcpd->fwd->base_seq : segment->seq;
+    guint32 seq = tcp_seq_relative ? segment->seq - tcpd->fwd->base_seq : segment->seq;
     guint32 withheld = G_MAXUINT32;
     if (conv->payload_frame == pinfo->num) {
         /* The rest was handed over and compared there. */
@@ -1130,18 +1137,21 @@ classify_frame_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_con
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conv->conversation, pinfo);
     if (!tcpd)
         return NULL;
-    exec_frame_end_t end = { 0 };
-    end.client_to_server = is_client_to_server(conv, pinfo);
-    exec_direction_t direction = end.client_to_server ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
-    end.withheld_conflicts = classify_withheld(tvb, pinfo, conv, tcpd, direction);
-    classify_close(pinfo, tree, conv, tcpd, direction, &end);
-    if (!end.withheld_conflicts && !end.closed_without_reply && !end.session_end)
+    gboolean client_to_server = is_client_to_server(conv, pinfo);
+    exec_direction_t direction = client_to_server ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
+    const exec_frame_conflicts_t *withheld = classify_withheld(tvb, pinfo, conv, tcpd, direction);
+    exec_frame_end_t *end = classify_close(pinfo, tree, conv, tcpd, direction);
+    if (!end && !withheld)
         return NULL;
-    end.conv = conv;
-    end.username = conv->username;
-    end.command = conv->command;
-    end.after_payload = conv->payload_frame == pinfo->num;
-    return (exec_frame_end_t *)wmem_memdup(wmem_file_scope(), &end, sizeof end);
+    if (!end)
+        end = wmem_new0(wmem_file_scope(), exec_frame_end_t);
+    end->conv = conv;
+    end->client_to_server = client_to_server;
+    end->withheld_conflicts = withheld;
+    end->username = conv->username;
+    end->command = conv->command;
+    end->after_payload = conv->payload_frame == pinfo->num;
+    return end;
 }
 
 static void
