@@ -622,34 +622,67 @@ add_frame_link(proto_tree *tree, tvbuff_t *tvb, int hf, guint32 frame)
         proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, frame));
 }
 
-/* The Info column, written front to back: the session prefix, then one
- * entry per piece (no prepending, no temporary strings: this runs on every
- * frame). */
+/* The Info column, built front to back in a buffer (the session prefix,
+ * then one entry per piece) and written with one call: every column call
+ * walks all the columns, and this runs on every frame. */
 typedef struct {
     packet_info *pinfo;
-    gboolean started;
+    gboolean started;       /* text is there already: the next entry needs ", " */
+    size_t length;
+    char text[COL_MAX_INFO_LEN];
 } exec_info_t;
+
+/* after_text: entries follow text already in the column. */
+static void
+info_start(exec_info_t *info, packet_info *pinfo, gboolean after_text)
+{
+    info->pinfo = pinfo;
+    info->started = after_text;
+    info->length = 0;
+    info->text[0] = '\0';
+}
+
+static void
+info_put(exec_info_t *info, const char *text)
+{
+    size_t room = sizeof info->text - info->length;
+    info->length += MIN(g_strlcpy(info->text + info->length, text, room), room - 1);
+}
 
 static void
 add_info_text(exec_info_t *info, const char *text)
 {
     if (info->started)
-        col_append_sep_str(info->pinfo->cinfo, COL_INFO, ", ", text);
-    else
-        col_append_str(info->pinfo->cinfo, COL_INFO, text);
+        info_put(info, ", ");
+    info_put(info, text);
     info->started = TRUE;
 }
 
 static void G_GNUC_PRINTF(2, 3)
 add_info(exec_info_t *info, const char *format, ...)
 {
-    char text[ITEM_LABEL_LENGTH];
+    if (info->started)
+        info_put(info, ", ");
+    /* An entry is a line of the tree at most: a long command stays readable. */
+    size_t room = MIN(sizeof info->text - info->length, ITEM_LABEL_LENGTH);
     va_list args;
-
     va_start(args, format);
-    g_vsnprintf(text, sizeof text, format, args);
+    int written = g_vsnprintf(info->text + info->length, (gulong)room, format, args);
     va_end(args);
-    add_info_text(info, text);
+    if (written > 0)
+        info->length += MIN((size_t)written, room - 1);
+    info->started = TRUE;
+}
+
+/* Writes the built text: in place of the column's (after a fence), or
+ * after it. */
+static void
+info_write(const exec_info_t *info, gboolean replace)
+{
+    if (replace)
+        col_add_str(info->pinfo->cinfo, COL_INFO, info->text);
+    else if (info->length > 0)
+        col_append_str(info->pinfo->cinfo, COL_INFO, info->text);
 }
 
 /* "stdout 1448 bytes", the text of most frames: a printf costs more than
@@ -671,10 +704,16 @@ add_info_byte_count(exec_info_t *info, const char *stream, guint32 bytes)
 static void
 add_session_prefix(exec_info_t *info, const char *username, const char *command)
 {
-    if (username && exec_prefs_show_username())
-        col_append_lstr(info->pinfo->cinfo, COL_INFO, "Username:", username, " ", COL_ADD_LSTR_TERMINATOR);
-    if (command && exec_prefs_show_command())
-        col_append_lstr(info->pinfo->cinfo, COL_INFO, "Command:", command, " ", COL_ADD_LSTR_TERMINATOR);
+    if (username && exec_prefs_show_username()) {
+        info_put(info, "Username:");
+        info_put(info, username);
+        info_put(info, " ");
+    }
+    if (command && exec_prefs_show_command()) {
+        info_put(info, "Command:");
+        info_put(info, command);
+        info_put(info, " ");
+    }
 }
 
 static void
@@ -830,7 +869,7 @@ retransmission_conflicts(const exec_frame_t *frame, const packet_info *pinfo)
 static void
 show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame_t *frame)
 {
-    exec_info_t info_column = { pinfo, FALSE }, *info = &info_column;
+    exec_info_t info_column, *info = &info_column;
     gboolean shows_username = FALSE, shows_command = FALSE;
     proto_item *item;
 
@@ -838,6 +877,7 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
         shows_username |= frame->pieces[i].kind == EXEC_PIECE_USERNAME;
         shows_command |= frame->pieces[i].kind == EXEC_PIECE_COMMAND;
     }
+    info_start(info, pinfo, FALSE);
     add_session_prefix(info, shows_username ? NULL : frame->username,
                        shows_command ? NULL : frame->command);
 
@@ -906,6 +946,7 @@ show_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const exec_frame
             break;
         }
     }
+    info_write(info, TRUE);
 }
 
 /* Shared by the port table and the heuristic; to_server says which way this
@@ -953,7 +994,6 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         return tvb_captured_length(tvb);
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
-    col_clear(pinfo->cinfo, COL_INFO);
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, frame->consumed, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
     show_frame(tvb, pinfo, exec_tree, frame);
@@ -1191,15 +1231,16 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     /* A close mark makes the frame exec's; withheld bytes alone leave it
      * TCP's retransmission, with exec's warning after TCP's text. */
     gboolean closes = end->closed_without_reply || end->session_end;
-    exec_info_t info_column = { pinfo, end->after_payload || !closes }, *info = &info_column;
+    gboolean replace_info = closes && !end->after_payload;
+    exec_info_t info_column, *info = &info_column;
+    info_start(info, pinfo, !replace_info);
     if (closes) {
         col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
         col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     }
-    if (closes && !end->after_payload) {
+    if (replace_info) {
         /* TCP fences its text on newer Wireshark: this frame is ours now. */
         col_clear_fence(pinfo->cinfo, COL_INFO);
-        col_clear(pinfo->cinfo, COL_INFO);
         add_session_prefix(info, end->username, end->command);
     }
     if (end->closed_without_reply) {
@@ -1220,6 +1261,7 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
             expert_add_info(pinfo, ti, &ei_exec_stderr_never_connected);
     }
     show_conflicts(exec_tree, tvb, pinfo, info, end->withheld_conflicts, end->client_to_server);
+    info_write(info, replace_info);
     return 0;
 }
 
