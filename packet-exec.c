@@ -639,30 +639,46 @@ info_start(exec_info_t *info, packet_info *pinfo, gboolean after_text)
     info->pinfo = pinfo;
     info->started = after_text;
     info->length = 0;
-    info->text[0] = '\0';
 }
+
+/* Appends, cut at the column's size (info_write adds the terminator). */
+static void
+info_put_n(exec_info_t *info, const char *text, size_t length)
+{
+    size_t room = sizeof info->text - 1 - info->length;
+    length = MIN(length, room);
+    memcpy(info->text + info->length, text, length);
+    info->length += length;
+}
+
+#define info_put_literal(info, literal) info_put_n((info), "" literal, sizeof(literal) - 1)
 
 static void
 info_put(exec_info_t *info, const char *text)
 {
-    size_t room = sizeof info->text - info->length;
-    info->length += MIN(g_strlcpy(info->text + info->length, text, room), room - 1);
+    info_put_n(info, text, strlen(text));
+}
+
+/* Starts an entry: after another, a separator. */
+static void
+info_entry(exec_info_t *info)
+{
+    if (info->started)
+        info_put_literal(info, ", ");
+    info->started = TRUE;
 }
 
 static void
 add_info_text(exec_info_t *info, const char *text)
 {
-    if (info->started)
-        info_put(info, ", ");
+    info_entry(info);
     info_put(info, text);
-    info->started = TRUE;
 }
 
 static void G_GNUC_PRINTF(2, 3)
 add_info(exec_info_t *info, const char *format, ...)
 {
-    if (info->started)
-        info_put(info, ", ");
+    info_entry(info);
     /* An entry is a line of the tree at most: a long command stays readable. */
     size_t room = MIN(sizeof info->text - info->length, ITEM_LABEL_LENGTH);
     va_list args;
@@ -671,14 +687,14 @@ add_info(exec_info_t *info, const char *format, ...)
     va_end(args);
     if (written > 0)
         info->length += MIN((size_t)written, room - 1);
-    info->started = TRUE;
 }
 
 /* Writes the built text: in place of the column's (after a fence), or
  * after it. */
 static void
-info_write(const exec_info_t *info, gboolean replace)
+info_write(exec_info_t *info, gboolean replace)
 {
+    info->text[info->length] = '\0';
     if (replace)
         col_add_str(info->pinfo->cinfo, COL_INFO, info->text);
     else if (info->length > 0)
@@ -690,13 +706,17 @@ info_write(const exec_info_t *info, gboolean replace)
 static void
 add_info_byte_count(exec_info_t *info, const char *stream, guint32 bytes)
 {
-    char text[32];
-    char *end = g_stpcpy(text, stream);
+    char number[16];
 
-    *end++ = ' ';
-    exec_u32_to_str_buf(bytes, end, (size_t)(text + sizeof text - end));
-    g_stpcpy(end + strlen(end), plurality(bytes, " byte", " bytes"));
-    add_info_text(info, text);
+    exec_u32_to_str_buf(bytes, number, sizeof number);
+    info_entry(info);
+    info_put(info, stream);
+    info_put_literal(info, " ");
+    info_put(info, number);
+    if (bytes == 1)
+        info_put_literal(info, " byte");
+    else
+        info_put_literal(info, " bytes");
 }
 
 /* As the built-in does: the session's username and command on every frame
@@ -705,14 +725,14 @@ static void
 add_session_prefix(exec_info_t *info, const char *username, const char *command)
 {
     if (username && exec_prefs_show_username()) {
-        info_put(info, "Username:");
+        info_put_literal(info, "Username:");
         info_put(info, username);
-        info_put(info, " ");
+        info_put_literal(info, " ");
     }
     if (command && exec_prefs_show_command()) {
-        info_put(info, "Command:");
+        info_put_literal(info, "Command:");
         info_put(info, command);
-        info_put(info, " ");
+        info_put_literal(info, " ");
     }
 }
 
