@@ -12,7 +12,9 @@
 #    ASAN_OPTIONS=detect_leaks=0, WIRESHARK_DEBUG_WMEM_OVERRIDE=strict and
 #    WIRESHARK_ABORT_ON_DISSECTOR_BUG=1; `tshark -G fields` proves the plugin
 #    loaded (-G plugins hangs under the preload).
-# 2. Inputs: test-captures/*.pcap and tests/hostile/*.pcap*.  Each is
+# 2. Inputs: test-captures/*.pcap, tests/impaired/*.pcap (retransmissions,
+#    with other bytes too, that the plugin finds in the frame) and
+#    tests/hostile/*.pcap*.  Each is
 #    dissected as is, and (the small ones) mutated: `editcap -E RATE --seed S`
 #    (Wireshark's own fuzzing: random bit, byte, letter, format-string and
 #    zero errors), the same with `-o 66` (headers kept, only payload mutated),
@@ -173,7 +175,8 @@ in="$work/in"
 mut="$work/mutated"
 mkdir -p "$in" "$mut"
 shopt -s nullglob
-for f in "$root"/test-captures/*.pcap "$root"/tests/hostile/*.pcap "$root"/tests/hostile/*.pcap.gz; do
+for f in "$root"/test-captures/*.pcap "$root"/tests/impaired/*.pcap "$root"/tests/hostile/*.pcap \
+         "$root"/tests/hostile/*.pcap.gz; do
   cp "$f" "$in/"
 done
 inputs=("$in"/*)
