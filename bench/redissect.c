@@ -30,17 +30,7 @@
 #include <wsutil/filesystem.h>
 #include <wsutil/privileges.h>
 
-struct packet_provider_data {
-    frame_data **frames;    /* by number - 1 */
-    guint32 count;
-    const frame_data *ref;
-};
-
-static const nstime_t *
-frame_ts(struct packet_provider_data *prov, guint32 num)
-{
-    return num >= 1 && num <= prov->count ? &prov->frames[num - 1]->abs_ts : NULL;
-}
+#include "frame-list.h"
 
 static void
 dissect(epan_dissect_t *edt, int file_type, wtap_rec *rec, Buffer *buf, frame_data *fd)
@@ -69,13 +59,11 @@ redissect(wtap *wth, epan_t *epan, frame_data *fd, wtap_rec *rec, Buffer *buf)
 int
 main(int argc, char *argv[])
 {
-    static const struct packet_provider_funcs funcs = { frame_ts, NULL, NULL, NULL };
-    struct packet_provider_data prov = { NULL, 0, NULL };
+    static const struct packet_provider_funcs funcs = { frame_list_timestamp, NULL, NULL, NULL };
+    struct packet_provider_data prov = { 0 };
     int err;
     gchar *err_info = NULL;
     gint64 offset;
-    guint32 cum_bytes = 0;
-    nstime_t elapsed = NSTIME_INIT_ZERO;
     wtap_rec rec;
     Buffer buf;
 
@@ -110,14 +98,9 @@ main(int argc, char *argv[])
     ws_buffer_init(&buf, 1514);
 
     while (wtap_read(wth, &rec, &buf, &err, &err_info, &offset)) {
-        frame_data *fd = g_new(frame_data, 1);
-        frame_data_init(fd, prov.count + 1, &rec, offset, cum_bytes);
-        frame_data_set_before_dissect(fd, &elapsed, &prov.ref,
-                                      prov.count ? prov.frames[prov.count - 1] : NULL);
-        prov.frames = g_renew(frame_data *, prov.frames, prov.count + 1);
-        prov.frames[prov.count++] = fd;
+        frame_data *fd = frame_list_append(&prov, &rec, offset);
         dissect(edt, wtap_file_type_subtype(wth), &rec, &buf, fd);
-        frame_data_set_after_dissect(fd, &cum_bytes);
+        frame_list_dissected(&prov, fd);
     }
     epan_dissect_free(edt);
 

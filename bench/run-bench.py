@@ -97,7 +97,8 @@ def build():
     home("builtin").mkdir(parents=True, exist_ok=True)
     run(["cp", str(BUILD / "exec.so"), str(plugin_dir)])
     cflags = run(["pkg-config", "--cflags", "--libs", "wireshark"], capture_output=True).stdout.split()
-    run(["gcc", "-O2", "-g", "-Wall", "-o", str(WORK / "redissect"), str(BENCH / "redissect.c")]
+    run(["gcc", "-O2", "-g", "-Wall", "-I", str(ROOT / "tests/common"), "-o", str(WORK / "redissect"),
+         str(BENCH / "redissect.c")]
         + cflags + ["-lwiretap"])
     run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(WORK / "fixed-seed.so"), str(BENCH / "fixed-seed.c")])
     (WORK / "cg").mkdir(exist_ok=True)

@@ -28,6 +28,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "ws-compat.h"
+#include "frame-list.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,21 +163,7 @@ init_libraries(const char *argv0)
 #endif
 }
 
-/* ---- The capture: its frames, kept as Wireshark's packet list keeps them ---- */
-
-/* Frames are allocated one by one: Wireshark keeps pointers to them (the
- * time reference, the previous displayed frame). */
-struct packet_provider_data {
-    frame_data **frames;        /* by number - 1 */
-    guint32 count;
-    const frame_data *ref;
-};
-
-static const nstime_t *
-frame_timestamp(struct packet_provider_data *prov, guint32 num)
-{
-    return num >= 1 && num <= prov->count ? &prov->frames[num - 1]->abs_ts : NULL;
-}
+/* ---- The capture: its frames (frame-list.h) ---- */
 
 typedef struct {
     const char *path;
@@ -190,13 +177,10 @@ typedef struct {
 static gboolean
 first_pass(capture_t *cap)
 {
-    static const struct packet_provider_funcs funcs = { .get_frame_ts = frame_timestamp };
+    static const struct packet_provider_funcs funcs = { .get_frame_ts = frame_list_timestamp };
     int err;
     gchar *err_info = NULL;
     gint64 offset;
-    guint32 cum_bytes = 0;
-    nstime_t elapsed = NSTIME_INIT_ZERO;
-    guint32 allocated = 0;
 
     cap->wth = wtap_open_offline(cap->path, WTAP_TYPE_AUTO, &err, &err_info, TRUE);
     g_free(err_info);
@@ -209,19 +193,10 @@ first_pass(capture_t *cap)
      * analysis), never visible, no columns. */
     epan_dissect_t *edt = epan_dissect_new(cap->epan, postdissectors_want_hfids(), FALSE);
     while (record_read_next(cap->wth, &cap->record, &offset)) {
-        if (cap->prov.count == allocated) {
-            allocated = allocated ? 2 * allocated : 1024;
-            cap->prov.frames = g_renew(frame_data *, cap->prov.frames, allocated);
-        }
-        frame_data *fd = g_new(frame_data, 1);
-        cap->prov.frames[cap->prov.count] = fd;
-        frame_data_init(fd, cap->prov.count + 1, &cap->record.rec, offset, cum_bytes);
-        frame_data_set_before_dissect(fd, &elapsed, &cap->prov.ref,
-                                      cap->prov.count ? cap->prov.frames[cap->prov.count - 1] : NULL);
-        cap->prov.count++;
+        frame_data *fd = frame_list_append(&cap->prov, &cap->record.rec, offset);
         prime_for_postdissectors(edt);
         record_dissect(edt, wtap_file_type_subtype(cap->wth), &cap->record, fd, NULL, TRUE);
-        frame_data_set_after_dissect(fd, &cum_bytes);
+        frame_list_dissected(&cap->prov, fd);
         epan_dissect_reset(edt);
     }
     epan_dissect_free(edt);
@@ -231,11 +206,7 @@ first_pass(capture_t *cap)
 static void
 close_capture(capture_t *cap)
 {
-    for (guint32 i = 0; i < cap->prov.count; i++) {
-        frame_data_destroy(cap->prov.frames[i]);
-        g_free(cap->prov.frames[i]);
-    }
-    g_free(cap->prov.frames);
+    frame_list_free(&cap->prov);
     if (cap->epan)
         epan_free(cap->epan);
     if (cap->wth) {
