@@ -128,7 +128,6 @@ struct exec_identified {
  * kept from the dissector that differ from the first copy. */
 typedef struct exec_frame_end {
     exec_conv_t *conv;
-    gboolean client_to_server;
     const char *username;       /* the session's, as known at this frame */
     const char *command;
     gboolean after_payload;     /* the frame's payload was dissected too */
@@ -1197,8 +1196,7 @@ classify_frame_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_con
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conv->conversation, pinfo);
     if (!tcpd)
         return NULL;
-    gboolean client_to_server = is_client_to_server(conv, pinfo);
-    exec_direction_t direction = client_to_server ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
+    exec_direction_t direction = is_client_to_server(conv, pinfo) ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
     const exec_frame_conflicts_t *withheld = classify_withheld(tvb, pinfo, conv, tcpd, direction);
     exec_frame_end_t *end = classify_close(pinfo, tree, conv, tcpd, direction);
     if (!end && !withheld)
@@ -1206,7 +1204,6 @@ classify_frame_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_con
     if (!end)
         end = wmem_new0(wmem_file_scope(), exec_frame_end_t);
     end->conv = conv;
-    end->client_to_server = client_to_server;
     end->withheld_conflicts = withheld;
     end->username = conv->username;
     end->command = conv->command;
@@ -1280,7 +1277,9 @@ dissect_exec_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
         if (end->stderr_never_connected)
             expert_add_info(pinfo, ti, &ei_exec_stderr_never_connected);
     }
-    show_conflicts(exec_tree, tvb, pinfo, info, end->withheld_conflicts, end->client_to_server);
+    if (end->withheld_conflicts)
+        show_conflicts(exec_tree, tvb, pinfo, info, end->withheld_conflicts,
+                       is_client_to_server(end->conv, pinfo));
     info_write(info, replace_info);
     return 0;
 }
