@@ -1,32 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project needs to build, test and make captures.
-# Idempotent: apt is asked only for what is missing. Run as root (or with sudo).
+# Installs the Debian packages that building and running the plugin need
+# (compiler, CMake, Wireshark's headers, tshark); the test command installs
+# the rest (tests/install-test-deps.sh).  Idempotent: apt is asked only for
+# what is missing, and the script says what it installs.  Root or sudo.
+#   install-deps.sh [PACKAGE...]   these instead of the build set
 set -euo pipefail
 
-packages=(
-  # build
-  cmake gcc make pkg-config libglib2.0-dev wireshark-dev libwireshark-dev
-  # run and inspect captures
-  tshark
-  # make real traffic: the daemon, its PAM stack, capture and plumbing
-  rsh-server tcpdump socat iproute2 passwd
-  # tests/heuristic: real rsh and rlogin clients against in.rshd / in.rlogind
-  rsh-client
-  # make-captures.sh turns off segmentation offload on lo (real-sized segments)
-  ethtool
-  # fuzzing and sanitizers
-  clang libclang-rt-14-dev valgrind
-  # fuzz/run-engine-fuzz.sh --coverage: llvm-profdata-14, llvm-cov-14
-  llvm-14
-  # bench/run-bench.py: /usr/bin/time measures CPU time and peak memory
-  time
-)
+packages=("$@")
+[ ${#packages[@]} -gt 0 ] || packages=(cmake gcc make pkg-config libglib2.0-dev wireshark-dev libwireshark-dev tshark)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: nothing to install (${#packages[@]} packages present)"
+  exit 0
+fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -35,4 +25,4 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer once, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -36,6 +36,7 @@ SCENARIOS=(
 die() { echo "make-captures: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- arguments
+ARGS=("$@")
 want=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -57,26 +58,28 @@ done
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, test accounts, tcpdump)"
 
 # ---------------------------------------------------------------- setup
-"$HERE/../scripts/install-deps.sh"
+# Packages first: the sandbox's /etc is private and thrown away.
+[ -n "${EXEC_SANDBOX:-}" ] || "$HERE/../tests/install-test-deps.sh"
+. "$HERE/../scripts/netns-lib.sh"
+sandbox_enter "$HERE/make-captures.sh" "${ARGS[@]}"
+sandbox_daemons
 for tool in ip tcpdump socat ethtool ss gcc timeout; do
-  command -v "$tool" >/dev/null || die "$tool not found after install-deps"
+  command -v "$tool" >/dev/null || die "$tool not found after install-test-deps"
 done
-[ -x /usr/sbin/in.rexecd ] || die "/usr/sbin/in.rexecd missing (rsh-server)"
 [ -x "$PY" ] || die "$PY missing"
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
-# Test accounts.  Passwords are (re)set every run so captures are reproducible.
+# Test accounts, in the sandbox only (see scripts/netns-lib.sh).
 #   rexuser/rexpass1, opsuser/0psPass!  ordinary accounts
 #   nopwuser (empty password)           pam_unix "nullok" lets it in
 #   nohomeuser/nohome12                 home directory does not exist
 #   badshelluser/badshell1              login shell does not exist
-. "$HERE/../scripts/netns-lib.sh"
-capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
-capture_account opsuser '0psPass!' /home/opsuser /bin/sh yes
-capture_account nopwuser '' /home/nopwuser /bin/sh yes
-capture_account nohomeuser nohome12 /nonexistent/nohomeuser /bin/sh no
-capture_account badshelluser badshell1 /home/badshelluser /bin/no-such-shell yes
+capture_account rexuser rexpass1 /bin/sh
+capture_account opsuser '0psPass!' /bin/sh
+capture_account nopwuser '' /bin/sh
+capture_account nohomeuser nohome12 /bin/sh nohome
+capture_account badshelluser badshell1 /bin/no-such-shell
 
 WORK=$(mktemp -d /tmp/make-captures.XXXXXX)
 mkdir -p "$WORK/ns" "$WORK/logs"
@@ -359,7 +362,8 @@ run_scenario() {
 
   step "namespace $NS"
   if [[ $name == ipv6-named-* ]]; then
-    # `ip netns exec` puts /etc/netns/NS/hosts in place of /etc/hosts.
+    # `ip netns exec` puts /etc/netns/NS/hosts in place of /etc/hosts (the
+    # sandbox's /etc: nothing is written on the host).
     mkdir -p "/etc/netns/$NS"
     printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >"/etc/netns/$NS/hosts"
   fi
@@ -387,9 +391,9 @@ run_scenario() {
   # One in.rexecd per connection, with the accepted socket as fds 0/1 (the
   # daemon dup2()s it to 2 as well): inetd-style, what the daemon expects.
   ip netns exec "$NS" socat TCP4-LISTEN:512,bind=127.0.0.1,reuseaddr,fork \
-    EXEC:/usr/sbin/in.rexecd,nofork </dev/null 2>>"$SD/socat4.log" &
+    EXEC:"$REXECD",nofork </dev/null 2>>"$SD/socat4.log" &
   ip netns exec "$NS" socat TCP6-LISTEN:512,'bind=[::1]',ipv6only=1,reuseaddr,fork \
-    EXEC:/usr/sbin/in.rexecd,nofork </dev/null 2>>"$SD/socat6.log" &
+    EXEC:"$REXECD",nofork </dev/null 2>>"$SD/socat6.log" &
   # -Z root: write the file without dropping privileges; --immediate-mode:
   # no packets left in an unretired ring block when tcpdump is stopped.
   ip netns exec "$NS" tcpdump -i lo -n -s 0 -U --immediate-mode -B "$ringkb" -Z root \

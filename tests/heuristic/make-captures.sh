@@ -21,6 +21,7 @@ CAPTURES=(exec-port-5120 rsh-514 rlogin-513 other-tcp rexec-after-stderr-port-re
 
 die() { echo "make-captures: $*" >&2; exit 1; }
 
+ARGS=("$@")
 want=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -35,20 +36,21 @@ done
 [ ${#want[@]} -gt 0 ] || want=("${CAPTURES[@]}")
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, test account, tcpdump)"
 
-"$ROOT/scripts/install-deps.sh"
+# Packages first: the sandbox's /etc is private and thrown away.
+[ -n "${EXEC_SANDBOX:-}" ] || "$ROOT/tests/install-test-deps.sh"
+. "$ROOT/scripts/netns-lib.sh"
+sandbox_enter "$HERE/make-captures.sh" "${ARGS[@]}"
+sandbox_daemons
 for tool in ip tcpdump socat ethtool ss gcc timeout script rsh rlogin; do
-  command -v "$tool" >/dev/null || die "$tool not found after install-deps"
+  command -v "$tool" >/dev/null || die "$tool not found after install-test-deps"
 done
-for d in in.rexecd in.rshd in.rlogind; do [ -x "/usr/sbin/$d" ] || die "/usr/sbin/$d missing (rsh-server)"; done
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
-. "$ROOT/scripts/netns-lib.sh"
-# The test account of test-captures/make-captures.sh; password reset each run.
-capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
+# The test account of test-captures/make-captures.sh, in the sandbox only.
+capture_account rexuser rexpass1 /bin/sh
 
 WORK=$(mktemp -d /tmp/heur-captures.XXXXXX)
-chmod 755 "$WORK"   # the daemons read the private home below as rexuser
 NS=""
 cleanup() {
   [ -n "$NS" ] && teardown_ns
@@ -68,14 +70,11 @@ sed 's/htons(512)/htons(REXEC_PORT)/' "$ROOT/test-captures/clients/glibc-rexec.c
 gcc -O2 -Wall -Wextra -DREXEC_PORT=5120 -o "$WORK/glibc-rexec-5120" "$WORK/glibc-rexec.c"
 
 # rsh and rlogin authenticate by ~/.rhosts (pam_rhosts): root on localhost may
-# be rexuser.  It lives in a private copy of the home that only the daemons
-# see (bind-mounted in the namespace's own mount namespace), so the host's
-# /home/rexuser never trusts anybody.
-PRIVHOME="$WORK/rhome"
-install -d -m 755 -o rexuser -g "$(id -gn rexuser)" "$PRIVHOME"
-printf 'localhost root\n127.0.0.1 root\n' >"$PRIVHOME/.rhosts"
-chown rexuser:"$(id -gn rexuser)" "$PRIVHOME/.rhosts"
-chmod 600 "$PRIVHOME/.rhosts"
+# be rexuser.  The home is the sandbox's, so no host account trusts anybody.
+rhosts="$(sandbox_home rexuser)/.rhosts"
+printf 'localhost root\n127.0.0.1 root\n' >"$rhosts"
+chown rexuser:"$(id -gn rexuser)" "$rhosts"
+chmod 600 "$rhosts"
 
 # ---------------------------------------------------------------- helpers
 # In a capture: $NS namespace, $SD its work dir.
@@ -113,7 +112,7 @@ raw() { client "$1" "$PY" "$RAW" --timeout 20 "${@:2}"; }
 # rexec on 5120: glibc (port string alone, stderr channel), then a raw client
 # sending all four strings in one segment (Metasploit / nmap / Hydra style).
 cap_exec-port-5120() {
-  serve socat TCP4-LISTEN:5120,bind=127.0.0.1,reuseaddr,fork EXEC:/usr/sbin/in.rexecd,nofork
+  serve socat TCP4-LISTEN:5120,bind=127.0.0.1,reuseaddr,fork EXEC:"$REXECD",nofork
   wait_listen 5120
   client glibc "$WORK/glibc-rexec-5120" -H 127.0.0.1 -T 20 -u rexuser -p rexpass1 -e \
     -c 'echo hello-5120; echo oops-5120 >&2'
@@ -125,8 +124,7 @@ cap_exec-port-5120() {
 
 # in.rshd wants the socket on fds 0, 1 and 2 (inetd): socat's "stderr" option.
 cap_rsh-514() {
-  serve sh -c 'mount --bind "$1" /home/rexuser &&
-    exec socat TCP4-LISTEN:514,bind=127.0.0.1,reuseaddr,fork EXEC:/usr/sbin/in.rshd,nofork,stderr' sh "$PRIVHOME"
+  serve socat TCP4-LISTEN:514,bind=127.0.0.1,reuseaddr,fork EXEC:"$RSHD",nofork,stderr
   wait_listen 514
   client rsh rsh -l rexuser 127.0.0.1 'echo hello-rsh; echo err-rsh >&2; id -un'
   rc_is rsh 0; out_has rsh hello-rsh; out_has rsh rexuser; err_has rsh err-rsh
@@ -135,8 +133,7 @@ cap_rsh-514() {
 # The real rlogin client needs a terminal: script(1) gives it a pty and types
 # a command and "exit" into the remote shell.
 cap_rlogin-513() {
-  serve sh -c 'mount --bind "$1" /home/rexuser &&
-    exec socat TCP4-LISTEN:513,bind=127.0.0.1,reuseaddr,fork EXEC:/usr/sbin/in.rlogind,nofork,stderr' sh "$PRIVHOME"
+  serve socat TCP4-LISTEN:513,bind=127.0.0.1,reuseaddr,fork EXEC:"$RLOGIND",nofork,stderr
   wait_listen 513
   client rlogin sh -c '(sleep 1.5; echo "echo rlogin-ok"; sleep 0.5; echo exit; sleep 2) |
     script -qec "rlogin -l rexuser 127.0.0.1" /dev/null'
@@ -177,8 +174,8 @@ cap_other-tcp() {
 # C: as A over IPv6, port 40502: the daemon refuses IPv6 peers before it
 #    connects back, so no packet ever goes to the port.
 cap_rexec-after-stderr-port-reuse() {
-  serve socat TCP4-LISTEN:512,bind=127.0.0.1,reuseaddr,fork EXEC:/usr/sbin/in.rexecd,nofork
-  serve socat TCP6-LISTEN:512,'bind=[::1]',ipv6only=1,reuseaddr,fork EXEC:/usr/sbin/in.rexecd,nofork
+  serve socat TCP4-LISTEN:512,bind=127.0.0.1,reuseaddr,fork EXEC:"$REXECD",nofork
+  serve socat TCP6-LISTEN:512,'bind=[::1]',ipv6only=1,reuseaddr,fork EXEC:"$REXECD",nofork
   wait_listen 512
   raw a --port-string 40500 --split all --user rexuser --password rexpass1 --command 'echo never'
   # The daemon's connect-back is refused (RST) and it exits with the

@@ -33,6 +33,7 @@ GZIP_CASES=" long-port-1mb long-command-1mb many-half-open "
 
 die() { echo "make-hostile: $*" >&2; exit 1; }
 
+ARGS=("$@")
 want=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -47,17 +48,19 @@ done
 [ ${#want[@]} -gt 0 ] || want=("${CASES[@]}")
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, tcpdump, test account)"
 
-"$ROOT/scripts/install-deps.sh"
+# Packages first: the sandbox's /etc is private and thrown away.
+[ -n "${EXEC_SANDBOX:-}" ] || "$ROOT/tests/install-test-deps.sh"
+. "$ROOT/scripts/netns-lib.sh"
+sandbox_enter "$HERE/make-hostile.sh" "${ARGS[@]}"
+sandbox_daemons
 for tool in ip tcpdump socat ethtool ss gzip timeout; do
-  command -v "$tool" >/dev/null || die "$tool not found after install-deps"
+  command -v "$tool" >/dev/null || die "$tool not found after install-test-deps"
 done
-[ -x /usr/sbin/in.rexecd ] || die "/usr/sbin/in.rexecd missing (rsh-server)"
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
-. "$ROOT/scripts/netns-lib.sh"
-# The daemon's test account (the same as test-captures/make-captures.sh).
-capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
+# The daemon's test account (the same as test-captures/make-captures.sh), in the sandbox only.
+capture_account rexuser rexpass1 /bin/sh
 
 WORK=$(mktemp -d /tmp/make-hostile.XXXXXX)
 NS=""
@@ -88,7 +91,7 @@ run_case() {
 
   if [ "$server" = daemon ]; then
     ip netns exec "$NS" socat TCP4-LISTEN:512,bind=127.0.0.1,reuseaddr,fork \
-      EXEC:/usr/sbin/in.rexecd,nofork 2>>"$SD/server.log" &
+      EXEC:"$REXECD",nofork 2>>"$SD/server.log" &
   else
     (ulimit -n 20000; exec ip netns exec "$NS" "$PY" "$TRAFFIC" server "$server") 2>>"$SD/server.log" &
   fi

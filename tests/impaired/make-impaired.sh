@@ -39,6 +39,7 @@ SCENARIOS=(
 
 die() { echo "make-impaired: $*" >&2; exit 1; }
 
+ARGS=("$@")
 want=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -60,20 +61,22 @@ done
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, TAP devices, tcpdump)"
 
 # ---------------------------------------------------------------- setup
-"$ROOT/scripts/install-deps.sh" </dev/null
+# Packages first: the sandbox's /etc is private and thrown away.
+[ -n "${EXEC_SANDBOX:-}" ] || "$ROOT/tests/install-test-deps.sh" </dev/null
+. "$ROOT/scripts/netns-lib.sh"
+sandbox_enter "$HERE/make-impaired.sh" "${ARGS[@]}"
+sandbox_daemons
 for tool in ip tcpdump socat ss gcc timeout editcap tshark; do
-  command -v "$tool" >/dev/null || die "$tool not found after install-deps"
+  command -v "$tool" >/dev/null || die "$tool not found after install-test-deps"
 done
-[ -x /usr/sbin/in.rexecd ] || die "/usr/sbin/in.rexecd missing (rsh-server)"
 [ -x "$PY" ] || die "$PY missing"
 [ -c /dev/net/tun ] || die "/dev/net/tun missing"
 if [ ! -f "$RAW" ] || [ ! -f "$GLIBC_SRC" ]; then die "clients missing ($RAW, $GLIBC_SRC)"; fi
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
-. "$ROOT/scripts/netns-lib.sh"
-# The test account of test-captures/make-captures.sh (password reset every run).
-capture_account rexuser rexpass1 /home/rexuser /bin/sh yes
+# The test account of test-captures/make-captures.sh, in the sandbox only.
+capture_account rexuser rexpass1 /bin/sh
 
 WORK=$(mktemp -d /tmp/make-impaired.XXXXXX)
 mkdir -p "$WORK/ns"
@@ -89,7 +92,7 @@ cleanup() {
   if [ "$KEEP" = yes ]; then echo "make-impaired: work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 # Kill what we started inside namespace $1 (all of it is ours), then delete it
-# and its /etc/netns/<ns> (the hosts file of `ip netns exec`).
+# and its /etc/netns/<ns> (the hosts file of `ip netns exec`, in the sandbox's /etc).
 teardown_ns() {
   local ns=$1
   delete_ns "$ns"
@@ -154,9 +157,9 @@ link_up() {
   # One in.rexecd per connection with the socket as fds 0/1 (inetd-style),
   # exactly as test-captures/make-captures.sh runs it.
   ip netns exec "$NSS" socat TCP4-LISTEN:512,bind=10.99.0.2,reuseaddr,fork \
-    EXEC:/usr/sbin/in.rexecd,nofork </dev/null 2>>"$SD/socat4.log" &
+    EXEC:"$REXECD",nofork </dev/null 2>>"$SD/socat4.log" &
   ip netns exec "$NSS" socat TCP6-LISTEN:512,'bind=[fd99::2]',ipv6only=1,reuseaddr,fork \
-    EXEC:/usr/sbin/in.rexecd,nofork </dev/null 2>>"$SD/socat6.log" &
+    EXEC:"$REXECD",nofork </dev/null 2>>"$SD/socat6.log" &
   for i in $(seq 100); do
     grep -q 'listening on' "$SD/tcpdump-c.log" && grep -q 'listening on' "$SD/tcpdump-s.log" &&
       [ "$(ss -N "$NSS" -Hltn 'sport = :512' | wc -l)" -eq 2 ] && break
