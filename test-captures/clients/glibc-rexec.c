@@ -131,6 +131,10 @@ int main(int argc, char **argv)
 		signal(SIGALRM, on_alarm);
 		alarm(timeout_s);
 	}
+	/* A daemon that refuses at once ("Where are you?") closes while
+	 * rexec_af() still writes the strings: without this the client dies of
+	 * SIGPIPE or not, by timing, instead of reading the refusal. */
+	signal(SIGPIPE, SIG_IGN);
 	int errfd = -1;
 	/* rport is in network byte order; name and pass are given so glibc's
 	 * ruserpass() (~/.netrc) does not prompt. */
