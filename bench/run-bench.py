@@ -29,9 +29,13 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"                    # raw results and annotations (gitignored)
-WORK = Path("/tmp/exec-bench")         # captures, HOMEs, callgrind files: nobody must read them
+# Kept between runs where only root writes (never a fixed /tmp path, which
+# another user could make first) and nobody, who runs tshark, reads.
+CACHE = Path("/var/cache/exec-dissector/bench")
+WORK = CACHE / "work"                  # captures, HOMEs, callgrind files
 # One build folder per checkout: a CMake cache belongs to one source folder.
-BUILD = Path("/tmp/bench-build-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:12])
+BUILD = CACHE / ("build-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:12])
+GLOBAL_PLUGINS = WORK / "global-plugins"   # no installed exec.so: tests/plugin-home.sh
 PY = "/usr/bin/python3"
 
 CONFIGS = ["plugin", "builtin", "floor"]
@@ -70,7 +74,8 @@ def home(config):
 def as_nobody(config, argv, extra_env=()):
     """Unprivileged, clean environment, HOME with or without the plugin."""
     return (["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-             "env", "-i", "PATH=/usr/bin:/bin", "LANG=C.UTF-8", f"HOME={home(config)}"]
+             "env", "-i", "PATH=/usr/bin:/bin", "LANG=C.UTF-8", f"HOME={home(config)}",
+             f"WIRESHARK_PLUGIN_DIR={GLOBAL_PLUGINS}"]
             + list(extra_env) + argv)
 
 
@@ -96,6 +101,9 @@ def build():
     plugin_dir.mkdir(parents=True, exist_ok=True)
     home("builtin").mkdir(parents=True, exist_ok=True)
     run(["cp", str(BUILD / "exec.so"), str(plugin_dir)])
+    run(["rm", "-rf", str(GLOBAL_PLUGINS)])
+    run(["bash", "-c", '. "$0" && global_plugins_without_exec "$1"',
+         str(ROOT / "tests/plugin-home.sh"), str(GLOBAL_PLUGINS)])
     cflags = run(["pkg-config", "--cflags", "--libs", "wireshark"], capture_output=True).stdout.split()
     run(["gcc", "-O2", "-g", "-Wall", "-I", str(ROOT / "tests/common"), "-o", str(WORK / "redissect"),
          str(BENCH / "redissect.c")]
@@ -487,7 +495,7 @@ def main():
     started = time.time()
     info = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "load_before": Path("/proc/loadavg").read_text().split()[0], **machine()}
-    WORK.mkdir(exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True, mode=0o755)
     OUT.mkdir(exist_ok=True)
     build()
     captures = {f: capture(f"rexec-{f}", ["--frames", str(f)]) for f in plan}

@@ -8,7 +8,8 @@
 # Default: --runs 200000 (the bounded CI smoke run, well under a minute).
 # --seconds S fuzzes for S seconds (long runs by hand).  --jobs J runs J
 # fuzzing processes in parallel (libFuzzer -fork=J).  New inputs go to
-# WORK/corpus (default /tmp/exec-fuzz-engine), crashes to WORK/artifacts;
+# WORK/corpus (default: a new private folder, removed at the end unless a
+# crash is in it), crashes to WORK/artifacts;
 # the committed seeds (fuzz/corpus) are only read.  --replay runs the given
 # inputs once each (reproducers) and exits with their status.  --coverage
 # (after a run) replays WORK/corpus and the seeds through a clang
@@ -23,7 +24,7 @@ root=$(dirname "$here")
 runs=200000
 seconds=""
 jobs=1
-work=/tmp/exec-fuzz-engine
+work=""
 replay=()
 extra=()
 coverage=0
@@ -42,6 +43,10 @@ while [ $# -gt 0 ]; do
 done
 
 command -v clang >/dev/null || { echo "run-engine-fuzz: clang missing (scripts/install-deps.sh)" >&2; exit 2; }
+if [ -z "$work" ]; then
+  work=$(mktemp -d)   # never a fixed /tmp path: another user could own it first
+  trap '[ -n "$(ls -A "$work/artifacts" 2>/dev/null)" ] && echo "run-engine-fuzz: crashes kept in $work/artifacts" || rm -rf "$work"' EXIT
+fi
 mkdir -p "$work/corpus" "$work/artifacts"
 bin="$work/fuzz-exec-stream"
 # -O1 -g: readable reports; -fno-sanitize-recover: a UBSan report is fatal.

@@ -50,7 +50,7 @@ if [ "${1:-}" = --one ]; then
             UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
             WIRESHARK_DEBUG_WMEM_OVERRIDE=strict WIRESHARK_ABORT_ON_DISSECTOR_BUG=1)
   # shellcheck disable=SC2086 # args are words on purpose
-  cmd=(env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME="$ASAN_HOME" "${asan_env[@]}"
+  cmd=(env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME="$ASAN_HOME" WIRESHARK_PLUGIN_DIR="$EXEC_TEST_PLUGIN_DIR" "${asan_env[@]}"
        tshark -r "$file" $args)
   [ "$(id -u)" -eq 0 ] && cmd=(setpriv --reuid=nobody --regid=nogroup --clear-groups "${cmd[@]}")
   rc=0
@@ -137,7 +137,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ------------------------------------------------------------------ build
-version=$(tshark --version 2>/dev/null | sed -n '1s/.*Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
+. "$root/tests/plugin-home.sh"
 build_plugin() { # build_plugin DIR HOME CMAKE-ARGS...
   local dir=$1 home=$2
   shift 2
@@ -145,12 +145,12 @@ build_plugin() { # build_plugin DIR HOME CMAKE-ARGS...
     >"$dir.cmake.log" 2>&1 || { cat "$dir.cmake.log"; exit 1; }
   cmake --build "$dir" -j "$(nproc)" --target exec >"$dir.build.log" 2>&1 ||
     { cat "$dir.build.log"; exit 1; }
-  mkdir -p "$home/.local/lib/wireshark/plugins/$version/epan"
-  cp "$dir/exec.so" "$home/.local/lib/wireshark/plugins/$version/epan/"
+  plugin_home "$dir/exec.so" "$home"
 }
 echo "run-tshark-fuzz: building the plugin (sanitized and plain) in $work"
 build_plugin "$work/build-asan" "$work/home-asan" -DEXEC_SANITIZE=ON
 build_plugin "$work/build" "$work/home"
+global_plugins_without_exec "$work/global-plugins"
 chmod -R a+rX "$work"
 
 export ASAN_HOME="$work/home-asan"
@@ -163,7 +163,7 @@ chmod 1777 "$RUNS" "$FAILURES"
 as_nobody() {
   if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; else "$@"; fi
 }
-if ! as_nobody env -i PATH=/usr/bin:/bin HOME="$ASAN_HOME" LD_PRELOAD="$ASAN_PRELOAD" \
+if ! as_nobody env -i PATH=/usr/bin:/bin HOME="$ASAN_HOME" WIRESHARK_PLUGIN_DIR="$EXEC_TEST_PLUGIN_DIR" LD_PRELOAD="$ASAN_PRELOAD" \
      ASAN_OPTIONS=detect_leaks=0 timeout 120 tshark -G fields 2>/dev/null | grep -q $'\texec\.status\t'; then
   echo "run-tshark-fuzz: the sanitized plugin did not load (no exec.status in tshark -G fields)" >&2
   failed=1
@@ -309,7 +309,7 @@ if [ "$do_valgrind" -eq 1 ]; then
     xml="$vg/$k-$(basename "$f").xml"
     xmls+=("$xml")
     # shellcheck disable=SC2086
-    as_nobody env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME="$work/home" \
+    as_nobody env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME="$work/home" WIRESHARK_PLUGIN_DIR="$EXEC_TEST_PLUGIN_DIR" \
       WIRESHARK_DEBUG_WMEM_OVERRIDE=simple G_SLICE=always-malloc WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 \
       timeout 3600 valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \
         --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=40 \

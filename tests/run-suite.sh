@@ -40,12 +40,13 @@ echo "== engine unit tests (ctest)"
 
 echo "== tshark over the committed captures"
 # A private HOME holds the plugin; tshark runs unprivileged because
-# Wireshark ignores personal plugins as root.
-version=$(tshark --version | sed -n '1s/.*Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
+# Wireshark ignores personal plugins as root.  An installed copy is never
+# loaded (tests/plugin-home.sh).
+. "$root/tests/plugin-home.sh"
 home="$work/home"
-mkdir -p "$home/.local/lib/wireshark/plugins/$version/epan"
-cp "$build/exec.so" "$home/.local/lib/wireshark/plugins/$version/epan/"
-chmod -R a+rX "$home"
+plugin_home "$build/exec.so" "$home"
+global_plugins_without_exec "$work/global-plugins"
+installed_copy_note "$build/exec.so"
 export EXEC_TEST_HOME="$home"
 # tshark runs as nobody, who may not enter the checkout (a clone under
 # /root): it reads copies of the captures.
@@ -77,8 +78,7 @@ fallback_home="$work/home-fallback"
 cmake -S "$root" -B "$fallback_build" -DEXEC_TEST_FALLBACK=ON -DEXEC_INSTALL_USER=OFF >"$work/cmake-fallback.log" 2>&1 \
   && cmake --build "$fallback_build" --target exec >"$work/build-fallback.log" 2>&1 \
   || { cat "$work/cmake-fallback.log" "$work/build-fallback.log"; failed=1; }
-mkdir -p "$fallback_home/.local/lib/wireshark/plugins/$version/epan"
-cp "$fallback_build/exec.so" "$fallback_home/.local/lib/wireshark/plugins/$version/epan/" && chmod -R a+rX "$fallback_home"
+plugin_home "$fallback_build/exec.so" "$fallback_home"
 EXEC_FALLBACK_HOME="$fallback_home" /usr/bin/python3 "$root/tests/fallback/check_fallback.py" \
   "$work"/captures/*.pcap || failed=1
 

@@ -8,6 +8,9 @@ import subprocess
 
 PLUGIN_HOME = os.environ.get("EXEC_TEST_HOME", "")
 EMPTY_HOME = "/nonexistent-exec-test-home"
+# Stands for the global plugin folder without an installed exec.so
+# (tests/plugin-home.sh): the plugin under test, or the built-in, and no other.
+PLUGIN_DIR = os.environ.get("EXEC_TEST_PLUGIN_DIR", "")
 
 
 def wireshark_command(argv, plugin=True):
@@ -15,6 +18,8 @@ def wireshark_command(argv, plugin=True):
     the plugin, or to run without it."""
     home = PLUGIN_HOME if plugin else EMPTY_HOME
     env = ["env", "-i", "PATH=/usr/bin:/bin", "LANG=C.UTF-8", f"HOME={home}"]
+    if PLUGIN_DIR:
+        env.append(f"WIRESHARK_PLUGIN_DIR={PLUGIN_DIR}")
     extra = os.environ.get("EXEC_TSHARK_ENV", "")
     env += extra.split() if extra else []
     cmd = env + list(argv)

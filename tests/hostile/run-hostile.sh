@@ -14,11 +14,13 @@ cmake -S "$root" -B "$work/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXEC_INSTA
   >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; exit 1; }
 cmake --build "$work/build" -j "$(nproc)" --target exec >"$work/build.log" 2>&1 ||
   { cat "$work/build.log"; exit 1; }
-version=$(tshark --version 2>/dev/null | sed -n '1s/.*Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
+. "$root/tests/plugin-home.sh"
 home="$work/home"
-mkdir -p "$home/.local/lib/wireshark/plugins/$version/epan"
-cp "$work/build/exec.so" "$home/.local/lib/wireshark/plugins/$version/epan/"
-chmod -R a+rX "$home"
-# tshark runs as nobody when we are root: the captures must be readable.
-chmod a+r "$here"/*.pcap "$here"/*.pcap.gz 2>/dev/null || true
-EXEC_TEST_HOME="$home" /usr/bin/python3 "$here/check_hostile.py" "$@"
+plugin_home "$work/build/exec.so" "$home"
+global_plugins_without_exec "$work/global-plugins"
+# tshark runs as nobody when we are root, who may not enter the checkout (a
+# home folder): it reads copies of the captures.
+mkdir "$work/captures"
+cp "$here"/*.pcap "$here"/*.pcap.gz "$work/captures/"
+chmod -R a+rX "$work/captures"
+EXEC_TEST_HOME="$home" /usr/bin/python3 "$here/check_hostile.py" --dir "$work/captures" "$@"
