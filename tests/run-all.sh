@@ -6,7 +6,15 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-bash scripts/install-deps.sh || { echo "suites: 0 passed, 1 failed"; exit 1; }
+# Network namespaces, tcpdump, the daemons' sandbox and the chroots need root:
+# a user's run goes through sudo (nothing is then written into the checkout).
+if [ "$(id -u)" -ne 0 ]; then
+  echo "run-all: the tests need root (network namespaces, tcpdump, chroots): running through sudo"
+  exec sudo --preserve-env=CI,EXEC_NESTED_RUN -- bash "$root/tests/run-all.sh" "$@"
+fi
+export PYTHONDONTWRITEBYTECODE=1
+
+bash tests/install-test-deps.sh || { echo "suites: 0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 summary=()
 run_part() {
@@ -21,9 +29,15 @@ run_part() {
   fi
 }
 
-# The host's `-T fields` dumps are the reference the other Wireshark versions must match.
-host_fields=$(mktemp -d /tmp/exec-host-fields.XXXXXX)
-trap 'rm -rf "$host_fields"' EXIT
+# The host's `-T fields` dumps are the reference the other Wireshark versions
+# must match; the host's state is what the suite must leave as it was.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+host_fields="$scratch/host-fields"
+mkdir "$host_fields"
+bash tests/security/check-host.sh snapshot "$scratch/host-state"
+run_part "host safety: no rexec, rlogin or rsh service exposed, no test account; the check sees each" \
+  eval 'bash tests/security/check-host.sh exposure && bash tests/security/test-check-host.sh'
 run_part "host suite: build, engine, captures, fresh daemon traffic" \
   bash tests/run-suite.sh --fields-out "$host_fields"
 run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
@@ -31,8 +45,19 @@ run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
 run_part "hostile captures: expected expert info, bounded time and memory" bash tests/hostile/run-hostile.sh
 run_part "tshark under ASan+UBSan over mutated captures, valgrind (bounded)" \
   bash fuzz/run-tshark-fuzz.sh --quick
-run_part "Wireshark 4.4 (Debian 13) and 4.6 (sid) in debootstrap chroots: same suite, identical dumps" \
-  bash scripts/matrix/run-matrix.sh --host-fields "$host_fields"
+# A run inside scripts/matrix/run-fresh.sh's chroots leaves the chroots to the outer run.
+if [ -z "${EXEC_NESTED_RUN:-}" ]; then
+  run_part "Wireshark 4.4 (Debian 13) and 4.6 (sid) in debootstrap chroots: same suite, identical dumps" \
+    bash scripts/matrix/run-matrix.sh --host-fields "$host_fields"
+  run_part "fresh Debian 12, the README's two commands: as root install then test, as a new user with sudo test then install" \
+    bash scripts/matrix/run-fresh.sh
+else
+  echo
+  echo "######## nested run (scripts/matrix/run-fresh.sh): the outer run makes the chroots"
+fi
+
+run_part "host left as found: account, PAM, inetd and hosts files, namespaces, daemons" \
+  bash tests/security/check-host.sh compare "$scratch/host-state"
 
 echo
 echo "######## summary"
