@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-command -v clang >/dev/null || { echo "run-engine-fuzz: clang missing (scripts/install-deps.sh)" >&2; exit 2; }
+command -v clang >/dev/null || { echo "run-engine-fuzz: clang missing (tests/install-test-deps.sh)" >&2; exit 2; }
 if [ -z "$work" ]; then
   work=$(mktemp -d)   # never a fixed /tmp path: another user could own it first
   trap '[ -n "$(ls -A "$work/artifacts" 2>/dev/null)" ] && echo "run-engine-fuzz: crashes kept in $work/artifacts" || rm -rf "$work"' EXIT

@@ -114,10 +114,10 @@ variants=("" "-o tcp.desegment_tcp_streams:FALSE" "-o tcp.relative_sequence_numb
           "-o tcp.reassemble_out_of_order:TRUE" "-o exec.info_show_username:FALSE -o exec.info_show_command:FALSE")
 
 for tool in cmake tshark editcap mergecap gcc timeout; do
-  command -v "$tool" >/dev/null || { echo "run-tshark-fuzz: $tool missing (scripts/install-deps.sh)" >&2; exit 2; }
+  command -v "$tool" >/dev/null || { echo "run-tshark-fuzz: $tool missing (tests/install-test-deps.sh)" >&2; exit 2; }
 done
 [ "$do_valgrind" -eq 0 ] || command -v valgrind >/dev/null ||
-  { echo "run-tshark-fuzz: valgrind missing (scripts/install-deps.sh)" >&2; exit 2; }
+  { echo "run-tshark-fuzz: valgrind missing (tests/install-test-deps.sh)" >&2; exit 2; }
 
 if [ -z "$work" ]; then
   work=$(mktemp -d /tmp/exec-tshark-fuzz.XXXXXX)
