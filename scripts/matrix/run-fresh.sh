@@ -68,6 +68,8 @@ for flow in "${flows[@]}"; do
   log=$out/$flow.log
   dir=$(mktemp -d "$MATRIX_ROOT/fresh-$flow.XXXXXX")
   cp -a "$base/." "$dir/"
+  # Its / a mount point, as on a real machine: the tests' private mount namespaces need one.
+  mount --bind "$dir" "$dir"
   mount -t proc proc "$dir/proc"
   mount -t sysfs sysfs "$dir/sys"
   mount --rbind /dev "$dir/dev"
