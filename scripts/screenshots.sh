@@ -97,8 +97,10 @@ cmake --build "$WORK/build" --target exec -j "$(nproc)" >>"$WORK/build.log" 2>&1
   || { cat "$WORK/build.log" >&2; die "build failed"; }
 
 GUI_HOME=$WORK/home
-mkdir -p "$GUI_HOME/.local/lib/wireshark/plugins/$ABI/epan" "$GUI_HOME/.config/wireshark" "$WORK/run" "$WORK/captures"
-cp "$WORK/build/exec.so" "$GUI_HOME/.local/lib/wireshark/plugins/$ABI/epan/"
+. "$ROOT/tests/plugin-home.sh"
+plugin_home "$WORK/build/exec.so" "$GUI_HOME"
+global_plugins_without_exec "$WORK/global-plugins"   # an installed exec.so stays out
+mkdir -p "$GUI_HOME/.config/wireshark" "$WORK/run" "$WORK/captures"
 cp "$CAPTURES"/{glibc-success-stderr,stderr-signal,interleaved}.pcap "$WORK/captures/"
 chmod 644 "$WORK/captures"/*.pcap
 chmod 700 "$WORK/run"
@@ -152,7 +154,7 @@ EOF
 
 start_wireshark() {
   write_profile
-  "${AS_USER[@]}" env -i HOME="$GUI_HOME" DISPLAY="$DISP" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+  "${AS_USER[@]}" env -i HOME="$GUI_HOME" WIRESHARK_PLUGIN_DIR="$EXEC_TEST_PLUGIN_DIR" DISPLAY="$DISP" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     XDG_RUNTIME_DIR="$WORK/run" LANG=C.UTF-8 wireshark "$@" >>"$WORK/wireshark.log" 2>&1 &
   WS_PID=$!
 }
