@@ -1,7 +1,8 @@
 # The Debian package: `cmake --build build --target package` makes
 # wireshark-plugin-exec_<version>_<arch>.deb, which installs exec.so into the global plugin folder of
 # the Wireshark this build is configured against and depends on that Wireshark's own library packages,
-# limited to its minor version (a plugin loads only into the minor version it was built for).
+# limited to its minor version (a plugin loads only into the minor version it was built for). Besides
+# exec.so it holds only the copyright file and changelog every Debian package must have.
 # Included at the end of CMakeLists.txt; needs the `exec` target and find_package(Wireshark).
 #
 # Only the install component `deb` is packaged: the ordinary install rule (the personal plugin folder
@@ -107,10 +108,54 @@ install(TARGETS exec
           PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
           COMPONENT deb EXCLUDE_FROM_ALL NAMELINK_SKIP)
 
-execute_process(COMMAND "${EXEC_DPKG}" --print-architecture
-  OUTPUT_VARIABLE exec_deb_arch OUTPUT_STRIP_TRAILING_WHITESPACE)
+# Debian policy 12.5 and lintian (errors no-copyright-file, no-changelog) want these two in every
+# package. Every source file of exec.so says SPDX-License-Identifier: GPL-2.0-or-later.
+set(exec_deb_doc "${CMAKE_BINARY_DIR}/deb-doc")
+file(WRITE "${exec_deb_doc}/copyright" "\
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: exec-dissector
+Comment: exec.so, the Wireshark plugin built from the exec-dissector sources,
+ each of which carries SPDX-License-Identifier: GPL-2.0-or-later.
+
+Files: *
+Copyright: 2026 the exec-dissector contributors
+License: GPL-2+
+ This program is free software; you can redistribute it and/or modify
+ it under the terms of the GNU General Public License as published by
+ the Free Software Foundation; either version 2 of the License, or
+ (at your option) any later version.
+ .
+ This program is distributed in the hope that it will be useful,
+ but WITHOUT ANY WARRANTY; without even the implied warranty of
+ MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+ GNU General Public License for more details.
+ .
+ On Debian systems, the full text of the GNU General Public License
+ version 2 can be found in the file /usr/share/common-licenses/GPL-2.
+")
+# One entry for this version; the date is SOURCE_DATE_EPOCH when set (string(TIMESTAMP) honours it).
+string(TIMESTAMP exec_deb_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
 set(EXEC_DEB_MAINTAINER "Seed 5f0e513b maintainers <maintainers@users.noreply.r-seed-5f0e513b.example>"
   CACHE STRING "The Maintainer field of the Debian package")
+file(WRITE "${exec_deb_doc}/changelog" "\
+wireshark-plugin-exec (${PROJECT_VERSION}) unstable; urgency=medium
+
+  * exec-dissector ${PROJECT_VERSION}, built for Wireshark ${Wireshark_VERSION} with CMake's CPack.
+
+ -- ${EXEC_DEB_MAINTAINER}  ${exec_deb_date}
+")
+execute_process(COMMAND gzip -9nf "${exec_deb_doc}/changelog" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(STATUS "Debian package: not available: gzip failed")
+  return()
+endif()
+install(FILES "${exec_deb_doc}/copyright" "${exec_deb_doc}/changelog.gz"
+  DESTINATION share/doc/wireshark-plugin-exec
+  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+  COMPONENT deb EXCLUDE_FROM_ALL)
+
+execute_process(COMMAND "${EXEC_DPKG}" --print-architecture
+  OUTPUT_VARIABLE exec_deb_arch OUTPUT_STRIP_TRAILING_WHITESPACE)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME wireshark-plugin-exec)

@@ -175,13 +175,15 @@ else
   fail "Description: no synopsis naming rexec, or no word of the built-in: $description"
 fi
 
-# --- contents: exactly exec.so, in the global plugin folder ------------------------------------------
+# --- contents: exec.so in the global plugin folder, and the copyright and changelog policy requires ---
 dpkg -c "$deb" | sed 's/^/      /'
-files=$(dpkg -c "$deb" | awk '$1 !~ /^d/ { print $1, $2, $NF }')
-if [ "$files" = "-rw-r--r-- root/root ./${global#/}/epan/exec.so" ]; then
-  pass "contents: only $global/epan/exec.so (0644 root)"
+files=$(dpkg -c "$deb" | awk '$1 !~ /^d/ { print $1, $2, $NF }' | sort)
+doc=./usr/share/doc/$pkg
+want=$(printf -- '-rw-r--r-- root/root %s\n' "./${global#/}/epan/exec.so" "$doc/changelog.gz" "$doc/copyright" | sort)
+if [ "$files" = "$want" ]; then
+  pass "contents: exactly $global/epan/exec.so, $doc/{copyright,changelog.gz}, all 0644 root"
 else
-  fail "contents: expected only -rw-r--r-- root/root ./${global#/}/epan/exec.so, got: $files"
+  fail "contents: expected $(tr '\n' ';' <<<"$want") got: $(tr '\n' ';' <<<"$files")"
 fi
 if dpkg -c "$deb" | grep -Eq ' \./(root|home)/|\.local/'; then
   fail "contents: a personal-folder path leaked into the package"
