@@ -3,7 +3,8 @@
 # this source tree (in a mktemp -d build folder), checks its name, control fields and contents, installs
 # it with apt-get, dissects a capture with tshark as an ordinary user and as root, checks `apt show`,
 # removes and purges it, and checks that the built-in exec dissector is back and that the system's
-# package list and Wireshark's global plugin folder are as they were before.
+# package list and Wireshark's global plugin folder are as they were before. Left behind: only apt's
+# and dpkg's log lines.
 #   tests/package/check-package.sh [--i-am-in-a-throwaway-system]
 # Prints one line per check, then `package: N passed, N failed`; exits 1 on any failure.
 #
@@ -60,12 +61,19 @@ esac
 work=$(mktemp -d /tmp/exec-package.XXXXXX)
 chmod 755 "$work"
 installed_by_us=0
+# apt-get install rebuilds apt's package caches (about 100 MB) that make-chroot.sh removed with
+# apt-get clean: those that were not there before go again at the end.
+new_caches=()
+for f in /var/cache/apt/pkgcache.bin /var/cache/apt/srcpkgcache.bin; do
+  [ -e "$f" ] || new_caches+=("$f")
+done
 # shellcheck disable=SC2317   # called by the trap
 cleanup() {
   # Never leave the package behind, even after a failed check or an interrupt.
   if [ "$installed_by_us" -eq 1 ] && dpkg-query -W "$pkg" >/dev/null 2>&1; then
     dpkg --purge "$pkg" >/dev/null 2>&1 || true
   fi
+  rm -f "${new_caches[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT
