@@ -3,6 +3,8 @@
 # every `-T fields` dump is byte-identical to the host's.
 # Usage: run-matrix.sh [--host-fields DIR] [SUITE...]      (default suites: trixie sid)
 # Each environment runs: tests/run-suite.sh --no-daemon --fields-out DIR   (see README.md)
+# Each chroot then runs tests/package/check-package.sh: the Debian package built, installed, used on a
+# capture, removed and purged (never on the host, where it would replace the user's installed copy).
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -29,6 +31,7 @@ out=$(mktemp -d /tmp/exec-matrix.XXXXXX)
 echo "run-matrix: logs and dumps in $out"
 # A hung test must not hold CI: each run-suite gets this long.
 suite_timeout=1200
+package_timeout=600
 total_start=$SECONDS
 failed=0
 rows=()
@@ -47,7 +50,8 @@ row() { rows+=("$(printf '%s\t' "$@")"); }
 
 # Host: the reference dumps, unless given.
 if [ -n "$host_fields" ]; then
-  row host "$(tshark --version 2>/dev/null | head -n 1)" - - "given" "$(count_files "$host_fields") dumps: reference"
+  row host "$(tshark --version 2>/dev/null | head -n 1)" - - "given" "$(count_files "$host_fields") dumps: reference" \
+    "not on the host"
 else
   host_fields=$out/host/fields
   mkdir -p "$out/host"
@@ -59,7 +63,7 @@ else
   warnings=$(warnings_of "$out/host.log")
   if [ "$rc" -ne 0 ] || [ "$warnings" = '?' ]; then failed=1; failed_logs+=("$out/host.log"); fi
   row host "$(tshark --version 2>/dev/null | head -n 1)" "$((SECONDS - start)) s" "$warnings" \
-    "$(result_of "$rc" "$out/host.log")" "$(count_files "$host_fields") dumps: reference"
+    "$(result_of "$rc" "$out/host.log")" "$(count_files "$host_fields") dumps: reference" "not on the host"
 fi
 # Identical but empty dump sets would prove nothing.
 if [ "$(count_files "$host_fields")" -eq 0 ]; then
@@ -74,7 +78,7 @@ for suite in "${suites[@]}"; do
   start=$SECONDS
   if ! "$here/make-chroot.sh" "$suite" </dev/null >"$out/$suite.make.log" 2>&1; then
     failed_logs+=("$out/$suite.make.log")
-    row "$suite" - "$((SECONDS - start)) s" - "chroot FAILED" -
+    row "$suite" - "$((SECONDS - start)) s" - "chroot FAILED" - -
     failed=1
     continue
   fi
@@ -104,14 +108,23 @@ for suite in "${suites[@]}"; do
   warnings=$(warnings_of "$log")
   if [ "$rc" -ne 0 ] || [ "$warnings" = '?' ]; then failed=1; failed_logs+=("$log"); fi
   [ "${same%% *}" = yes ] || failed=1
-  row "$suite" "$version" "${chroot_time}+${run_time} s" "$warnings" "$(result_of "$rc" "$log")" "$same"
+
+  # The package: built in the chroot's /tmp, installed, used, purged; it refuses to run on a host.
+  echo "run-matrix: $suite: check-package"
+  start=$SECONDS
+  package_rc=0
+  "$here/run-in-chroot.sh" "$suite" -- timeout --foreground -k 30 "$package_timeout" \
+    bash tests/package/check-package.sh </dev/null >"$out/$suite.package.log" 2>&1 || package_rc=$?
+  if [ "$package_rc" -ne 0 ]; then failed=1; failed_logs+=("$out/$suite.package.log"); fi
+  package="$(result_of "$package_rc" "$out/$suite.package.log") in $((SECONDS - start)) s"
+  row "$suite" "$version" "${chroot_time}+${run_time} s" "$warnings" "$(result_of "$rc" "$log")" "$same" "$package"
 done
 
 echo
-{ printf '%s\t' suite wireshark 'time (chroot+run)' 'build warnings' tests 'fields identical'; echo; printf '%s\n' "${rows[@]}"; } |
+{ printf '%s\t' suite wireshark 'time (chroot+run)' 'build warnings' tests 'fields identical' 'package'; echo; printf '%s\n' "${rows[@]}"; } |
   awk -F'\t' '{ for (i = 1; i < NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
        END { for (r = 1; r <= NR; r++) { line = ""
-               for (i = 1; i <= 6; i++) line = line sprintf("%-" (w[i] + 2) "s", cell[r, i]); print line } }'
+               for (i = 1; i <= 7; i++) line = line sprintf("%-" (w[i] + 2) "s", cell[r, i]); print line } }'
 for suite in "${suites[@]}"; do
   if [ -s "$out/$suite.diff" ]; then
     echo; echo "== $suite: first differences from the host dumps ($out/$suite.diff)"
@@ -125,4 +138,4 @@ done
 echo
 echo "run-matrix: total $((SECONDS - total_start)) s; logs in $out"
 if [ "$failed" -ne 0 ]; then echo "run-matrix: FAILED"; exit 1; fi
-echo "run-matrix: all environments pass with identical dumps"
+echo "run-matrix: all environments pass with identical dumps; the package passes in every chroot"
