@@ -51,17 +51,21 @@ if [ ! -f "$base/.exec-fresh-ready" ] || [ "$(cat "$base/.exec-fresh-ready")" !=
   echo "run-fresh: base made in $((SECONDS - start)) s ($(du -sh --one-file-system "$base" | cut -f1))"
 fi
 
-# in_fresh LOG USER COMMAND: COMMAND by bash in the fresh system as USER (root or the new user),
-# in a clean login-like environment; prints its time.
+# in_fresh LOG USER WHAT COMMAND: COMMAND by bash in the fresh system as USER (root or the new
+# user), in its clone, in a clean login-like environment; prints WHAT, the exit status and the time.
 in_fresh() {
-  local log=$1 user=$2 cmd=$3 home=/root rc=0 start=$SECONDS
+  local log=$1 user=$2 what=$3 cmd=$4 home=/root rc=0 start=$SECONDS
   [ "$user" = root ] || home=/home/$user
-  echo "run-fresh: [$user] $cmd"
+  echo "== [$user] $cmd" >>"$log"
   env -i PATH="$MATRIX_PATH" HOME="$home" LANG=C.UTF-8 ${CI:+CI="$CI"} EXEC_NESTED_RUN=1 \
     chroot --userspec="$user:$user" "$dir" bash -c "cd ~/exec-dissector && $cmd" </dev/null >>"$log" 2>&1 || rc=$?
-  echo "run-fresh: [$user] $cmd: exit $rc, $((SECONDS - start)) s"
+  echo "run-fresh: [$user] $what: exit $rc, $((SECONDS - start)) s"
   return "$rc"
 }
+loaded='tshark -G plugins 2>/dev/null | grep -qE "^exec\.so" &&
+  tshark -r test-captures/glibc-success-stderr.pcap -T fields -e exec.status 2>/dev/null | grep -qx 0'
+builtin_back='! tshark -G plugins 2>/dev/null | grep -qE "^exec\.so" &&
+  tshark -G fields 2>/dev/null | grep -qP "\texec\.username\t" && ! tshark -G fields 2>/dev/null | grep -qP "\texec\.status\t"'
 
 failed=0
 for flow in "${flows[@]}"; do
@@ -92,12 +96,16 @@ for flow in "${flows[@]}"; do
   steps=("scripts/install.sh" "tests/run-all.sh")
   [ "$flow" = root ] || steps=("tests/run-all.sh" "scripts/install.sh")
   ok=1
-  for step in "${steps[@]}"; do in_fresh "$log" "$user" "$step" || ok=0; done
-  # The installed plugin is what tshark loads; uninstall gives the built-in back.
-  check='tshark -G plugins 2>/dev/null | grep -E "^exec\.so" && tshark -r test-captures/glibc-success-stderr.pcap -T fields -e exec.status 2>/dev/null | grep -qx 0'
-  in_fresh "$log" "$user" "$check" || ok=0
-  in_fresh "$log" "$user" "scripts/uninstall.sh" || ok=0
-  in_fresh "$log" "$user" '! tshark -G plugins 2>/dev/null | grep -qE "^exec\.so" && tshark -G fields 2>/dev/null | grep -qP "\texec\.username\t" && ! tshark -G fields 2>/dev/null | grep -qP "\texec\.status\t"' || ok=0
+  for step in "${steps[@]}"; do in_fresh "$log" "$user" "$step" "$step" || ok=0; done
+  in_fresh "$log" "$user" "tshark loads the installed plugin" "$loaded" || ok=0
+  in_fresh "$log" "$user" "scripts/uninstall.sh" "scripts/uninstall.sh" || ok=0
+  in_fresh "$log" "$user" "the built-in is back" "$builtin_back" || ok=0
+  # The Debian package on Wireshark 4.0 (the matrix chroots do 4.4 and 4.6).
+  if [ "$flow" = root ]; then
+    in_fresh "$log" root "the Debian package: built, installed, used, removed" \
+      "bash tests/package/check-package.sh --i-am-in-a-throwaway-system" || ok=0
+    grep -E '^package: ' "$log" | sed "s/^/run-fresh: [$flow] /" || true
+  fi
   grep -E '^(ok|FAIL) |^suites: ' "$log" | grep -E 'host safety|host left|^suites: |^FAIL' | sed "s/^/run-fresh: [$flow] /" || true
   [ "$ok" -eq 1 ] || { failed=1; echo "run-fresh: $flow FAILED; end of $log:"; tail -n 40 "$log"; }
   matrix_umount_under "$dir"
