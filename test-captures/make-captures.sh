@@ -125,10 +125,18 @@ client() {
 G() { client "$1" "$WORK/glibc-rexec" -H 127.0.0.1 -T 20 "${@:2}"; }   # glibc client
 R() { client "$1" "$PY" "$RAW" --timeout 20 "${@:2}"; }                # raw client
 
-# expect PORT USER PASS COMMAND OUTCOME [SEGMENTS]: one control connection, in
-# SYN order.  PORT "*" = any stderr port number (glibc picks an ephemeral one);
-# SEGMENTS = client segments carrying the request (default "*" = any).
-expect() { printf '%s\0%s\0%s\0%s\0%s\0%s\0' "$1" "$2" "$3" "$4" "$5" "${6:-*}" >>"$SD/expect"; }
+# expect PORT USER PASS COMMAND OUTCOME [SEGMENTS]: one control connection.
+# PORT "*" = any stderr port number (glibc picks an ephemeral one); SEGMENTS =
+# client segments carrying the request (default "*" = any).  Expectations pair
+# with sessions by user+password+command, in any order (concurrent SYNs
+# race); sessions with the same three strings pair in SYN order.  Every
+# session on the wire must be expected.
+expect() { expect_n 1 "$@"; }
+# expect_n COUNT PORT USER PASS COMMAND OUTCOME [SEGMENTS]: COUNT (N or
+# MIN-MAX) such control connections, for a tool whose number of them varies.
+expect_n() {
+  printf '%s\0%s\0%s\0%s\0%s\0%s\0%s\0' "$2" "$3" "$4" "$5" "$6" "${7:-*}" "$1" >>"$SD/expect"
+}
 
 step() { echo "[$(date +%T.%N | cut -c1-12)] $*"; }   # timestamps in the log
 fail() { echo "check failed: $*" >>"$SD/log"; return 1; }
