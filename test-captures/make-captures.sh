@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make-captures.sh: record real rexec traffic between Debian's in.rexecd and
-# real clients (glibc rexec_af(3), a raw Python client) with tcpdump.
+# real clients (glibc rexec_af(3), a raw Python client, the brute-force tools
+# hydra, medusa and nmap) with tcpdump.
 #
 # usage: make-captures.sh [--outdir DIR] [-j JOBS] [--keep] [SCENARIO ...]
 #        make-captures.sh --list
@@ -31,6 +32,7 @@ SCENARIOS=(
   each-string-own-segment all-in-one-segment tiny-segments split-strings
   port-zero empty-password no-home-dir bad-shell interleaved
   ipv6-stderr ipv6-nostderr ipv6-named-stderr stderr-signal reused-tuple
+  hydra-brute medusa-brute nmap-rexec-brute
 )
 
 die() { echo "make-captures: $*" >&2; exit 1; }
@@ -125,10 +127,18 @@ client() {
 G() { client "$1" "$WORK/glibc-rexec" -H 127.0.0.1 -T 20 "${@:2}"; }   # glibc client
 R() { client "$1" "$PY" "$RAW" --timeout 20 "${@:2}"; }                # raw client
 
-# expect PORT USER PASS COMMAND OUTCOME [SEGMENTS]: one control connection, in
-# SYN order.  PORT "*" = any stderr port number (glibc picks an ephemeral one);
-# SEGMENTS = client segments carrying the request (default "*" = any).
-expect() { printf '%s\0%s\0%s\0%s\0%s\0%s\0' "$1" "$2" "$3" "$4" "$5" "${6:-*}" >>"$SD/expect"; }
+# expect PORT USER PASS COMMAND OUTCOME [SEGMENTS]: one control connection.
+# PORT "*" = any stderr port number (glibc picks an ephemeral one); SEGMENTS =
+# client segments carrying the request (default "*" = any).  Expectations pair
+# with sessions by user+password+command, in any order (concurrent SYNs
+# race); sessions with the same three strings pair in SYN order.  Every
+# session on the wire must be expected.
+expect() { expect_n 1 "$@"; }
+# expect_n COUNT PORT USER PASS COMMAND OUTCOME [SEGMENTS]: COUNT (N or
+# MIN-MAX) such control connections, for a tool whose number of them varies.
+expect_n() {
+  printf '%s\0%s\0%s\0%s\0%s\0%s\0%s\0' "$2" "$3" "$4" "$5" "$6" "${7:-*}" "$1" >>"$SD/expect"
+}
 
 step() { echo "[$(date +%T.%N | cut -c1-12)] $*"; }   # timestamps in the log
 fail() { echo "check failed: $*" >>"$SD/log"; return 1; }
@@ -348,7 +358,131 @@ sc_reused-tuple() {
   expect '' rexuser rexpass1 'echo second' success 4
 }
 
+# ---------------------------------------------------------------- attack tools
+# The brute-force tools Debian packages, against the real daemon: 3 users
+# (admin does not exist, opsuser's password is not in the list) and 3
+# passwords, one valid pair, rexuser/rexpass1.  The daemon answers a wrong
+# password or an unknown user only after pam_unix's ~2 s delay, with no reply
+# byte at all (closed without reply), so each tool runs a few seconds.
+# Word list order and parallelism are chosen per tool so that every run makes
+# the same attempts and the tool reports the valid pair (see each): a tool
+# that finds a user's password skips that user's remaining ones, so when it
+# finds it must not depend on timing.
+users_file() { printf '%s\n' admin opsuser rexuser >"$SD/users.txt"; }
+passwords_file() { printf '%s\n' "$@" >"$SD/passwords.txt"; }
+
+# THC-Hydra's rexec module: a connection per pair with
+# "\0user\0password\0/bin/ls /\0" in one send; success = first byte 0.
+# Hydra's own parallelism (16 tasks, here one per pair: 9).  With fewer tasks
+# than pairs (-t 4 was tried), hydra 9.4 ends the attack, killing the tasks
+# still waiting for a reply, as soon as a task asks for a pair after the last
+# one was handed out: whether it then reports the valid pair (tried last)
+# depends on timing.  With a task per pair every request is sent at once and
+# the 0x00 comes first (a wrong password costs ~2 s).  The daemon runs in a
+# minimal root (MINIMAL_ROOT), so that what `/bin/ls /` lists in the capture
+# is not the recording machine's top level.
+sc_hydra-brute() {
+  users_file
+  passwords_file 123456 letmein rexpass1
+  # -I: ignore a restore file; env -C: hydra.restore lands in $SD
+  client c env -C "$SD" hydra -I -L "$SD/users.txt" -P "$SD/passwords.txt" rexec://127.0.0.1
+  out_has c 'max 9 tasks per 1 server, overall 9 tasks, 9 login tries (l:3/p:3)'
+  # 255 when it stopped tasks that were still waiting at the end ("final
+  # worker threads did not complete"): a matter of milliseconds
+  case $(cat "$SD/c.rc") in 0|255) ;; *) fail "hydra exited $(cat "$SD/c.rc")" ;; esac
+  out_has c 'login: rexuser   password: rexpass1'
+  out_has c '1 of 1 target successfully completed, 1 valid password found'
+  local u p
+  for u in admin opsuser rexuser; do
+    for p in 123456 letmein rexpass1; do
+      [ "$u/$p" = rexuser/rexpass1 ] && continue
+      expect '' "$u" "$p" '/bin/ls /' closed-without-reply 1
+    done
+  done
+  expect '' rexuser rexpass1 '/bin/ls /' success 1
+}
+
+# Medusa 2.2's rexec module: "\0user\0password\0id\0" in one send, from
+# source port 1023 down (bound before connecting).  It reads twice: a first
+# read containing "Login incorrect" is a failure (it then sleeps 1 s and tries
+# the next password on a new connection); else a second read must contain
+# "uid" (the output of `id`).  A read that gets nothing (the daemon's silent
+# close on a wrong password) ends the thread ("medusaReceive returned no
+# data", "Unknown rexec.mod module state -1"), so each of the -t 3 threads,
+# one user each (-L), tries only its first password: rexpass1 comes first,
+# and the attack is 3 sessions.  The valid pair is seen only if the daemon's
+# 0x00 and the output of `id` (some ms later) come in separate reads: on a
+# busy machine medusa wakes late, reads both at once, waits for more, gets
+# the FIN and misses the pair (2 runs of 10 seen).  So it runs with a
+# real-time priority where it may (chrt), else niced up.
+sc_medusa-brute() {
+  users_file
+  passwords_file rexpass1 123456 letmein
+  local prio=(chrt -f 10)
+  chrt -f 10 true 2>/dev/null || prio=(nice -n -10)
+  client c "${prio[@]}" stdbuf -oL medusa -h 127.0.0.1 -U "$SD/users.txt" -P "$SD/passwords.txt" -M rexec -L -t 3
+  rc_is c 0
+  out_has c 'ACCOUNT FOUND: [rexec] Host: 127.0.0.1 User: rexuser Password: rexpass1 [SUCCESS]'
+  [ "$(grep -c 'Unknown rexec.mod module state -1' "$SD/c.err")" -eq 2 ] ||
+    fail "medusa: expected 2 threads to stop at a wrong password"
+  expect '' admin rexpass1 id closed-without-reply 1
+  expect '' opsuser rexpass1 id closed-without-reply 1
+  expect '' rexuser rexpass1 id success 1
+}
+
+# nmap's rexec-brute (brute.lua, defaults): first the port scan (as root a
+# SYN scan: SYN, SYN/ACK, RST: the daemon never starts), then 5 worker
+# threads, more or fewer as the engine sees fit; "pass" mode (each password
+# for every user) after the username as password (brute.useraspass), so
+# 3 + 9 guesses of "\0user\0password\0id\0" in one send; success = any
+# data read without "incorrect", "failed", "denied", "invalid" or "bad".
+# The valid pair is the last credential, so no guess is skipped.  A worker
+# connects before it takes a credential: when none is left it closes that
+# connection without sending anything, one per worker still running (1 to 11
+# seen in 18 runs).
+sc_nmap-rexec-brute() {
+  users_file
+  passwords_file 123456 letmein rexpass1
+  client c nmap -n -p 512 --script rexec-brute \
+    --script-args "userdb=$SD/users.txt,passdb=$SD/passwords.txt" 127.0.0.1
+  rc_is c 0
+  out_has c 'rexuser:rexpass1 - Valid credentials'
+  out_has c 'Performed 12 guesses'
+  [ "$(grep -c 'Valid credentials' "$SD/c.out")" -eq 1 ] || fail "nmap: more than one valid pair"
+  expect '' '' '' '' none 0   # the SYN scan
+  local u p
+  for u in admin opsuser rexuser; do
+    expect '' "$u" "$u" id closed-without-reply 1
+    for p in 123456 letmein rexpass1; do
+      [ "$u/$p" = rexuser/rexpass1 ] && continue
+      expect '' "$u" "$p" id closed-without-reply 1
+    done
+  done
+  expect '' rexuser rexpass1 id success 1
+  # brute.threads: at most 20 workers
+  expect_n 1-20 '' '' '' '' closed-without-reply 0
+}
+
 # ---------------------------------------------------------------- runner
+# MINIMAL_ROOT ROOT SANDBOX CMD...: (bash -c script, in a private mount
+# namespace) CMD chrooted into a tmpfs that holds only the system's standard
+# directories, bound from the real ones (/usr, /etc: the sandbox's, /dev,
+# /proc, /var, the bin/lib links) and the sandbox's homes.  The daemon is the
+# same, and so are accounts and PAM; but a command that lists / (hydra runs
+# `/bin/ls /`) shows those names instead of the recording machine's own.
+MINIMAL_ROOT='root=$1 sandbox=$2; shift 2
+  mkdir -p "$root"
+  mount -t tmpfs -o mode=755 minimal-root "$root"
+  for d in usr etc dev proc var; do mkdir "$root/$d"; mount --rbind "/$d" "$root/$d"; done
+  for d in bin sbin lib lib32 lib64; do
+    if [ -L "/$d" ]; then cp -P "/$d" "$root/$d"
+    elif [ -d "/$d" ]; then mkdir "$root/$d"; mount --rbind "/$d" "$root/$d"; fi
+  done
+  install -d -m 1777 "$root/tmp"
+  mkdir -p "$root$sandbox"
+  mount --bind "$sandbox" "$root$sandbox"
+  exec chroot "$root" "$@"'
+
 # run_scenario NAME INDEX: namespace, daemon, tcpdump, client, checks.
 run_scenario() {
   local name=$1 SD="$WORK/$1" NS="rxcap$$-$2" td i start pkts
@@ -390,9 +524,13 @@ run_scenario() {
 
   # One in.rexecd per connection, with the accepted socket as fds 0/1 (the
   # daemon dup2()s it to 2 as well): inetd-style, what the daemon expects.
-  ip netns exec "$NS" socat TCP4-LISTEN:512,bind=127.0.0.1,reuseaddr,fork \
+  local wrap=()
+  case $name in
+    hydra-*) wrap=(unshare --mount --propagation private -- bash -c "$MINIMAL_ROOT" minimal-root "$SD/root" "$EXEC_SANDBOX") ;;
+  esac
+  ip netns exec "$NS" "${wrap[@]}" socat TCP4-LISTEN:512,bind=127.0.0.1,reuseaddr,fork \
     EXEC:"$REXECD",nofork </dev/null 2>>"$SD/socat4.log" &
-  ip netns exec "$NS" socat TCP6-LISTEN:512,'bind=[::1]',ipv6only=1,reuseaddr,fork \
+  ip netns exec "$NS" "${wrap[@]}" socat TCP6-LISTEN:512,'bind=[::1]',ipv6only=1,reuseaddr,fork \
     EXEC:"$REXECD",nofork </dev/null 2>>"$SD/socat6.log" &
   # -Z root: write the file without dropping privileges; --immediate-mode:
   # no packets left in an unretired ring block when tcpdump is stopped.

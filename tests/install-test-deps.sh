@@ -24,6 +24,10 @@ test_packages=(
   time
   # scripts/matrix: Debian 13 and sid chroots
   debootstrap
+  # test-captures: the brute-force tools rexec really meets (THC-Hydra's and
+  # Medusa's rexec modules, nmap's rexec-brute script), recorded against the
+  # real in.rexecd in a namespace; client programs only, no service
+  hydra medusa nmap
 )
 bash "$root/scripts/install-deps.sh"
 bash "$root/scripts/install-deps.sh" "${test_packages[@]}"

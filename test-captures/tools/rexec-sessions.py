@@ -10,11 +10,14 @@ host opens to <client address>:<announced port>.
   rexec-sessions.py show PCAP...                  human-readable summary
   rexec-sessions.py tsv --name N [--expect F] PCAP
         one TSV row per control connection, in SYN order (no header); with
-        --expect, compare with the expectations in F (records of 6
+        --expect, compare with the expectations in F (records of 7
         NUL-terminated fields: port, user, password, command, outcome, number
-        of segments carrying the request; "*" = any port number / any count;
-        records pair with sessions by user+password+command when unique,
-        else by order) and exit 1 on a mismatch
+        of segments carrying the request, number of such sessions; "*" = any
+        port number / any segment count; the session count is N or MIN-MAX)
+        and exit 1 on a mismatch.  Records pair with sessions by
+        user+password+command, so concurrent sessions may start in any order;
+        among sessions with the same three strings, by SYN order, each record
+        taking as many as it allows.  Every session must be paired.
   rexec-sessions.py merge --order a,b,c OUT ROWFILE...
         write OUT = header + rows in scenario order; rows already in OUT are
         kept for names in the order list that were not re-made
@@ -152,7 +155,11 @@ def sessions(path):
         req_len = len(req) - len(stdin)
         req_segs = [ln for off, ln in sorted(c.c2s.segs) if off < req_len]
         rep = bytes(c.s2c.buf)
-        if not rep:
+        if not rep and not c.s2c.fin:
+            # no reply and no FIN: reset or never closed (e.g. a port scan's
+            # SYN, SYN/ACK, RST: the daemon was never started)
+            outcome, stdout = "none", b""
+        elif not rep:
             outcome, stdout = "closed-without-reply", b""
         elif rep[0] == 0 and rep[1:2] == b"\x01" and rep.count(b"\n") == 1 and rep.endswith(b"\n"):
             # Debian's daemon sends 0x00 before chdir(home); if that fails the
@@ -203,25 +210,61 @@ def row(name, s):
 
 
 def read_expect(path):
+    """Records of 7 fields; the last, the number of sessions the record
+    stands for, as (min, max)."""
     with open(path, "rb") as f:
         parts = f.read().split(b"\0")
-    parts = parts[:len(parts) // 6 * 6]
-    return [parts[i:i + 6] for i in range(0, len(parts), 6)]
+    if len(parts) % 7 != 1 or parts[-1]:
+        raise SystemExit("%s: not records of 7 NUL-terminated fields" % path)
+    out = []
+    for i in range(0, len(parts) - 1, 7):
+        count = parts[i + 6].decode()
+        lo, _, hi = count.partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()) or int(hi or lo) < int(lo):
+            raise SystemExit("%s: bad session count %r" % (path, count))
+        out.append(parts[i:i + 6] + [(int(lo), int(hi or lo))])
+    return out
+
+
+def pair(ss, exp):
+    """Pairs each session with an expectation record: by (user, password,
+    command), so sessions whose SYNs race still match; among sessions with the
+    same strings by SYN order, each record taking at least its minimum and
+    at most its maximum, as many as it can.  Returns (pairs, errors)."""
+    errs, pairs = [], []
+    groups = {}
+    for s in ss:
+        groups.setdefault((s["user"], s["password"], s["command"]), []).append(s)
+    records = {}
+    for e in exp:
+        records.setdefault(tuple(e[1:4]), []).append(e)
+    for key, recs in records.items():
+        sess = groups.pop(key, [])
+        need = sum(e[6][0] for e in recs)
+        if len(sess) < need:
+            errs.append("%d session(s) of user %r password %r command %r, expected %s"
+                        % (len(sess), key[0], key[1], key[2][:80],
+                           " + ".join("%d-%d" % e[6] if e[6][0] != e[6][1] else str(e[6][0])
+                                      for e in recs)))
+        pos = 0
+        for i, e in enumerate(recs):
+            later = sum(r[6][0] for r in recs[i + 1:])   # what the next records need
+            take = max(e[6][0], min(e[6][1], len(sess) - pos - later))
+            pairs += [(s, e) for s in sess[pos:pos + take]]
+            pos += take
+        for s in sess[pos:]:
+            errs.append("session %d: one more session of user %r password %r command %r than expected"
+                        % (s["session"], key[0], key[1], key[2][:80]))
+    for key, sess in groups.items():
+        for s in sess:
+            errs.append("session %d: unexpected: user %r password %r command %r"
+                        % (s["session"], key[0], key[1], key[2][:80]))
+    return pairs, errs
 
 
 def check(ss, exp):
-    errs = []
-    if len(ss) != len(exp):
-        errs.append("%d control connections, expected %d" % (len(ss), len(exp)))
-    # Pair expectations with sessions by (user, password, command) when that is
-    # unique, so concurrent sessions whose SYNs race still match; else by order.
-    keys = [tuple(e[1:4]) for e in exp]
-    if len(set(keys)) == len(keys):
-        by_key = {(s["user"], s["password"], s["command"]): s for s in ss}
-        pairs = [(by_key.get(k, s), e) for k, s, e in zip(keys, ss, exp)]
-    else:
-        pairs = list(zip(ss, exp))
-    for s, (port, user, pw, cmd, outcome, segs) in pairs:
+    pairs, errs = pair(ss, exp)
+    for s, (port, user, pw, cmd, outcome, segs, _count) in pairs:
         n = s["session"]
         if port == b"*":
             if not (s["port"].isdigit() and int(s["port"]) > 0):
