@@ -31,7 +31,7 @@ SCENARIOS=(
   too-long-username too-long-password long-command big-stdout stdin-data
   each-string-own-segment all-in-one-segment tiny-segments split-strings
   port-zero empty-password no-home-dir bad-shell interleaved
-  ipv6-stderr ipv6-nostderr ipv6-named-stderr stderr-signal reused-tuple
+  ipv6-stderr ipv6-nostderr ipv6-reply-before-request ipv6-named-stderr stderr-signal reused-tuple
   hydra-brute medusa-brute nmap-rexec-brute
 )
 
@@ -324,6 +324,16 @@ sc_ipv6-nostderr() {
   client c "$WORK/glibc-rexec" -H ::1 -6 -T 20 -u rexuser -p rexpass1 -c 'id -un'
   rc_is c 1; err_has c 'Where are you?'
   expect '' rexuser rexpass1 'id -un' 'error:Where are you?'
+}
+
+# The daemon refuses a peer without a name before it reads a byte; glibc's
+# client races that refusal with its writes (ipv6-nostderr shows one
+# order).  This client waits for the refusal, then sends the request
+# anyway: the reply comes before the request, and answers no command.
+sc_ipv6-reply-before-request() {
+  R c --host ::1 --reply-first --port-string '' --split all --user rexuser --password rexpass1 --command 'id -un'
+  rc_is c 1; err_has c 'before the request the daemon sent'; out_has c 'Where are you?'
+  expect '' rexuser rexpass1 'id -un' 'error:Where are you?' 1
 }
 
 # With a name for ::1 (a hosts file for the namespace), the daemon serves IPv6

@@ -14,7 +14,9 @@ Split modes (--split):
 Stderr channel: --stderr-port N listens on N (same address family) and
 announces it; --port-string S announces S verbatim and listens on nothing.
 --wait-accept sends the port string alone and waits for the daemon's
-connect-back before the rest, as glibc's rexec_af() does.
+connect-back before the rest, as glibc's rexec_af() does.  --reply-first
+reads what the daemon sends before writing anything (a daemon that refuses
+the connection at once), then sends the request all the same.
 Standard library only; run with Debian's /usr/bin/python3.
 """
 import argparse
@@ -64,6 +66,8 @@ def main():
     ap.add_argument("--gap-ms", type=float, default=40.0, help="pause between writes")
     ap.add_argument("--wait-accept", action="store_true",
                     help="send the port string alone, accept the stderr connection, then the rest")
+    ap.add_argument("--reply-first", action="store_true",
+                    help="read the daemon's first bytes before sending the request")
     ap.add_argument("--stdin-file", help="bytes to send as stdin after status 0, then half-close")
     ap.add_argument("--src-port", type=int, help="bind this local port (SO_REUSEADDR)")
     ap.add_argument("--timeout", type=float, default=20.0)
@@ -99,6 +103,9 @@ def main():
     gap = a.gap_ms / 1000.0
     esock = None
 
+    early = s.recv(65536) if a.reply_first else b""
+    if a.reply_first:
+        sys.stderr.write("raw-rexec: before the request the daemon sent %r\n" % early)
     head = portstr + b"\0"
     rest = a.user.encode() + b"\0" + a.password.encode() + b"\0" + cmd + b"\0"
     if a.wait_accept:
@@ -115,12 +122,18 @@ def main():
     for i, p in enumerate(parts):
         if i:
             time.sleep(gap)
-        s.sendall(p)
+        try:
+            s.sendall(p)
+        except OSError as e:    # the daemon that replied first may have gone
+            sys.stderr.write("raw-rexec: write %d failed: %s\n" % (i + 1, e))
+            break
     sys.stderr.write("raw-rexec: sent %s%d write(s): %s\n" % (
         "the port string, then " if a.wait_accept else "", len(parts), [len(p) for p in parts]))
 
     # Read the reply; accept the stderr connection whenever it arrives.
     status, out, err = None, bytearray(), bytearray()
+    if early:
+        status, out = early[0], bytearray(early[1:])
     stdin_data = None
     if a.stdin_file:
         with open(a.stdin_file, "rb") as f:

@@ -131,11 +131,18 @@ def check_sessions(pcap, rows, sessions, checker):
 
 def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
     command = sess.get("command")
-    if command and sess.status:
+    # A reply answers the command only when it comes after it: a daemon that
+    # refuses the connection at once ("Where are you?") replies before the
+    # client's request, and the two are not linked.
+    if command and sess.status and sess.status[1] > command[1]:
         checker.expect(shown("exec.response_in") == [(command[1], str(sess.status[1]))],
                        f"{where}: exec.response_in: got {shown('exec.response_in')}")
         checker.expect(shown("exec.request_in") == [(sess.status[1], str(command[1]))],
                        f"{where}: exec.request_in: got {shown('exec.request_in')}")
+    else:
+        checker.expect(not shown("exec.response_in") and not shown("exec.request_in"),
+                       f"{where}: no reply after the command, yet links: "
+                       f"{shown('exec.response_in')} {shown('exec.request_in')}")
     end = sess.end_frame
     if end and frames.get(end):
         row = frames[end]
