@@ -35,8 +35,6 @@ typedef struct {
     const char *text;
 } exec_pending_string_t;
 
-#define EXEC_HANDSHAKE_STRINGS 4
-
 /* The first copy of the handshake and the reply, made at their first byte
  * (packet-exec.c): a session whose start was not captured has none. */
 struct exec_first_copy;
@@ -44,7 +42,7 @@ struct exec_first_copy;
 /* One rexec session: the control connection, and its stderr channel when
  * the client announced one.  Written on the first pass only. */
 typedef struct exec_conv {
-    exec_session_t engine;
+    exec_stream_t engine;
     conversation_t *conversation;   /* the control connection */
     address  client_addr;
     address  server_addr;

@@ -290,7 +290,7 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
     conv->seq_origin[EXEC_CLIENT_TO_SERVER] = tcp_seq_relative ? 1 : client_flow->base_seq + 1;
     conv->origin_known[EXEC_SERVER_TO_CLIENT] = server_start;
     conv->seq_origin[EXEC_SERVER_TO_CLIENT] = tcp_seq_relative ? 1 : server_flow->base_seq + 1;
-    exec_session_init(&conv->engine, client_start, server_start);
+    exec_stream_init(&conv->engine, client_start, server_start);
 
     conv->conversation = conversation;
     conversation_add_proto_data(conversation, proto_exec_stderr, conv);
@@ -428,9 +428,6 @@ track_unidentified(exec_conv_t *conv, tvbuff_t *tvb, packet_info *pinfo, guint64
 static void
 identify_by_status(exec_conv_t *conv, exec_frame_t *frame, const struct tcpinfo *tcpinfo)
 {
-    static const exec_piece_kind_t by_position[EXEC_HANDSHAKE_STRINGS] = {
-        EXEC_PIECE_STDERR_PORT, EXEC_PIECE_USERNAME, EXEC_PIECE_PASSWORD, EXEC_PIECE_COMMAND
-    };
     guint32 acked = tcpinfo->lastackseq - conv->seq_origin[EXEC_CLIENT_TO_SERVER];
     int i = conv->n_pending - 1;
 
@@ -440,10 +437,10 @@ identify_by_status(exec_conv_t *conv, exec_frame_t *frame, const struct tcpinfo 
     for (int position = EXEC_HANDSHAKE_STRINGS - 1; i >= 0 && position >= 0; i--, position--) {
         const exec_pending_string_t *pending = &conv->pending[i];
         found->string[found->count] = *pending;
-        found->kind[found->count++] = by_position[position];
-        if (by_position[position] == EXEC_PIECE_COMMAND && !conv->command)
+        found->kind[found->count++] = exec_handshake_order[position];
+        if (exec_handshake_order[position] == EXEC_PIECE_COMMAND && !conv->command)
             conv->command = pending->text;
-        if (by_position[position] == EXEC_PIECE_USERNAME && !conv->username)
+        if (exec_handshake_order[position] == EXEC_PIECE_USERNAME && !conv->username)
             conv->username = pending->text;
         if (i > 0 && conv->pending[i - 1].end != pending->start)
             break;
@@ -521,7 +518,7 @@ classify_frame(tvbuff_t *tvb, packet_info *pinfo, exec_conv_t *conv,
 
     guint64 offset = stream_offset(conv, direction, tcpinfo);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
-    exec_session_feed(&conv->engine, direction, offset, data, length, pinfo->can_desegment > 0, segment);
+    exec_stream_feed(&conv->engine, direction, offset, data, length, pinfo->can_desegment > 0, segment);
 
     memset(frame, 0, sizeof *frame);
     frame->conv = conv;
@@ -1137,7 +1134,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv, const st
         conv->closed_frame = pinfo->num;
         end->closed_without_reply = TRUE;
         end->why = exec_stderr_failed(conv) ? "it could not connect back to the stderr port" :
-                   exec_session_in_data_phase(&conv->engine) ? "wrong password or unknown user" :
+                   exec_stream_in_data_phase(&conv->engine) ? "wrong password or unknown user" :
                    "the client's request was incomplete";
     }
     if (ends) {

@@ -314,7 +314,7 @@ ref_kind(const ref_t *r, exec_direction_t dir)
 /* ---------------------------------------------------------------- checks */
 
 typedef struct {
-    exec_session_t s;
+    exec_stream_t s;
     ref_t ref[2];
     uint64_t wire_next[2];      /* end of what the sender sent so far */
     uint64_t last_offset[2];    /* position of the previous segment */
@@ -531,7 +531,7 @@ feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data, uin
 
     run->fed += length;
     memset(out, 0xA5, sizeof *out);    /* no stale pieces may look valid */
-    exec_session_feed(&run->s, dir, offset, data, length, may_defer != 0, out);
+    exec_stream_feed(&run->s, dir, offset, data, length, may_defer != 0, out);
     check_feed(run, dir, offset, data, length, may_defer, reassembled, out, next_before, client_phase);
     check_first_copy(run, dir, offset, data, out);
     if (verbose > 1)
@@ -629,10 +629,10 @@ run_script(const uint8_t *input, size_t size)
 
     memset(&run, 0, sizeof run);
     uint8_t flags = get_u8(&c);
-    exec_session_init(&run.s, flags & 1, (flags & 2) != 0);
+    exec_stream_init(&run.s, flags & 1, (flags & 2) != 0);
     run.ref[EXEC_CLIENT_TO_SERVER].valid = flags & 1;
     run.ref[EXEC_SERVER_TO_CLIENT].valid = (flags & 2) != 0;
-    CHECK(!exec_session_in_data_phase(&run.s));
+    CHECK(!exec_stream_in_data_phase(&run.s));
 
     for (unsigned n = 0; n < MAX_SEGMENTS && c.left && run.fed < MAX_TOTAL_BYTES; n++) {
         uint8_t op = get_u8(&c);
@@ -712,7 +712,7 @@ run_script(const uint8_t *input, size_t size)
     }
     /* The data phase is what the client's stream says. */
     if (run.ref[EXEC_CLIENT_TO_SERVER].valid)
-        CHECK(exec_session_in_data_phase(&run.s) == (run.ref[EXEC_CLIENT_TO_SERVER].field == 4));
+        CHECK(exec_stream_in_data_phase(&run.s) == (run.ref[EXEC_CLIENT_TO_SERVER].field == 4));
     for (int k = 0; k <= EXEC_PIECE_LOST + 1; k++)
         CHECK(exec_piece_kind_name((exec_piece_kind_t)k) != NULL);
     free(run.overlap.flow[EXEC_CLIENT_TO_SERVER].bytes);
