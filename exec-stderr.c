@@ -12,8 +12,9 @@
 
 #include <epan/expert.h>
 #include <epan/proto_data.h>
-#include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
+
+#include "ws-private.h"
 
 int proto_exec_stderr = -1;
 
@@ -55,12 +56,12 @@ exec_stderr_announce(packet_info *pinfo, exec_conv_t *conv, guint32 port)
 gboolean
 exec_stderr_failed(const exec_conv_t *conv)
 {
-    /* The channel connected if TCP saw its SYN/ACK (bit 0x02 of TCP's
-     * completeness flags); a refused connect-back leaves only a SYN. */
+    /* The channel connected if TCP saw its SYN/ACK; a refused connect-back
+     * leaves only a SYN. */
     const struct tcp_analysis *tcpd = conv->stderr_conversation ?
             (const struct tcp_analysis *)conversation_get_proto_data(conv->stderr_conversation, proto_tcp) : NULL;
     return conv->stderr_conversation && !conv->stderr_first_frame &&
-           !(tcpd && (tcpd->conversation_completeness & 0x02));
+           !(tcpd && exec_tcp_saw_synack(tcpd));
 }
 
 void

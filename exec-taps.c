@@ -10,16 +10,7 @@
 #include <epan/stats_tree.h>
 #include <epan/to_str.h>
 
-/* The layout of tap_credential_t in Wireshark's ui/tap-credentials.h,
- * which is not installed with the development files. */
-typedef struct {
-    guint num;              /* the frame with the password */
-    guint username_num;
-    guint password_hf_id;
-    gchar *username;
-    const gchar *proto;
-    gchar *info;
-} exec_credential_t;
+#include "ws-private.h"
 
 /* What the "exec" tap carries: one login attempt and how it ended. */
 typedef struct {
@@ -81,7 +72,7 @@ void
 exec_taps_queue(packet_info *pinfo, const exec_conv_t *conv, const char *outcome, int password_hf)
 {
     if (have_tap_listener(credentials_tap) && conv->username) {
-        exec_credential_t *cred = wmem_new0(pinfo->pool, exec_credential_t);
+        tap_credential_t *cred = wmem_new0(pinfo->pool, tap_credential_t);
         cred->num = conv->password_frame ? conv->password_frame : pinfo->num;
         cred->username_num = conv->username_frame;
         cred->password_hf_id = password_hf;

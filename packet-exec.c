@@ -17,7 +17,6 @@
 
 #include <epan/expert.h>
 #include <epan/prefs.h>
-#include <epan/prefs-int.h>
 #include <epan/proto_data.h>
 #include <epan/strutil.h>
 #include <epan/dissectors/packet-tcp.h>
@@ -27,19 +26,12 @@
 #include "exec-frame.h"
 #include "exec-overlap.h"
 #include "exec-prefs.h"
+#include "ws-private.h"
 #include "packet-exec.h"
 
 #define EXEC_TCP_PORT 512
 #define RSH_TCP_PORT 514
 #define RLOGIN_TCP_PORT 513
-
-/* Flags of tcp_flow_t.static_flags, private to packet-tcp.c: set when the
- * flow's SYN (client) or SYN/ACK (server) was seen. */
-#define TCP_FLOW_SAW_SYN     0x02
-#define TCP_FLOW_SAW_SYNACK  0x04
-/* tcp_analysis.conversation_completeness bits, also private to packet-tcp.c. */
-#define TCP_COMPLETENESS_SYNACK 0x02
-#define TCP_COMPLETENESS_RST    0x20
 
 int proto_exec = -1;
 gint ett_exec = -1;
@@ -174,7 +166,7 @@ static gboolean tcp_seq_relative;           /* what TCP hands: preferences apply
 static gboolean
 tcp_sequence_analysis(void)
 {
-    return tcp_analyze_seq_pref && prefs_get_bool_value(tcp_analyze_seq_pref, pref_current);
+    return tcp_analyze_seq_pref && exec_pref_current_bool(tcp_analyze_seq_pref);
 }
 
 /* Without TCP's sequence analysis, the close postdissector needs TCP's
@@ -196,7 +188,7 @@ want_tcp_flags_without_sequence_analysis(void)
 static gboolean
 tcp_relative_sequence_numbers(void)
 {
-    return tcp_relative_seq_pref && prefs_get_bool_value(tcp_relative_seq_pref, pref_current) &&
+    return tcp_relative_seq_pref && exec_pref_current_bool(tcp_relative_seq_pref) &&
            tcp_sequence_analysis();
 }
 
@@ -278,18 +270,17 @@ exec_conv_get(conversation_t *conversation, packet_info *pinfo, gboolean to_serv
 
     /* Where TCP saw a flow's SYN, stream position 0 is its first byte. */
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
-    tcp_flow_t *client_flow = to_server ? tcpd->fwd : tcpd->rev;
-    tcp_flow_t *server_flow = to_server ? tcpd->rev : tcpd->fwd;
+    const tcp_flow_t *client_flow = to_server ? exec_tcp_flow_of_frame(tcpd) : exec_tcp_flow_opposite(tcpd);
+    const tcp_flow_t *server_flow = to_server ? exec_tcp_flow_opposite(tcpd) : exec_tcp_flow_of_frame(tcpd);
     /* Without the SYN, the SYN/ACK's acknowledgement gave TCP the client's
      * initial sequence number all the same. */
-    gboolean client_start = (client_flow->static_flags & TCP_FLOW_SAW_SYN) ||
-                            (server_flow->static_flags & TCP_FLOW_SAW_SYNACK);
-    gboolean server_start = (server_flow->static_flags & TCP_FLOW_SAW_SYNACK) != 0;
+    gboolean client_start = exec_tcp_flow_saw_syn(client_flow) || exec_tcp_flow_saw_synack(server_flow);
+    gboolean server_start = exec_tcp_flow_saw_synack(server_flow);
 
     conv->origin_known[EXEC_CLIENT_TO_SERVER] = client_start;
-    conv->seq_origin[EXEC_CLIENT_TO_SERVER] = tcp_seq_relative ? 1 : client_flow->base_seq + 1;
+    conv->seq_origin[EXEC_CLIENT_TO_SERVER] = tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(client_flow) + 1;
     conv->origin_known[EXEC_SERVER_TO_CLIENT] = server_start;
-    conv->seq_origin[EXEC_SERVER_TO_CLIENT] = tcp_seq_relative ? 1 : server_flow->base_seq + 1;
+    conv->seq_origin[EXEC_SERVER_TO_CLIENT] = tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(server_flow) + 1;
     exec_stream_init(&conv->engine, client_start, server_start);
 
     conv->conversation = conversation;
@@ -1065,8 +1056,9 @@ dissect_exec_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *dat
 
     conversation_t *conversation = find_or_create_conversation(pinfo);
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
-    gboolean starts_stream = (tcpd->fwd->static_flags & TCP_FLOW_SAW_SYN) &&
-            tcpinfo->seq == (tcp_seq_relative ? 1 : tcpd->fwd->base_seq + 1);
+    const tcp_flow_t *flow = exec_tcp_flow_of_frame(tcpd);
+    gboolean starts_stream = exec_tcp_flow_saw_syn(flow) &&
+            tcpinfo->seq == (tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(flow) + 1);
     if (!starts_stream)
         return FALSE;
 
@@ -1098,10 +1090,9 @@ frame_has_fin(const exec_conv_t *conv, const struct tcp_analysis *tcpd, packet_i
 {
     if (conv->payload_frame == pinfo->num)
         return conv->payload_fin_frame == pinfo->num;
-    const tcp_analyze_seq_flow_info_t *seq = tcpd->fwd->tcp_analyze_seq_info;
-    if (seq)
-        return seq->segments && seq->segments->frame == pinfo->num &&
-               seq->segments->nextseq - seq->segments->seq == 1;
+    exec_tcp_segment_t newest;
+    if (exec_tcp_newest_segment(tcpd, &newest))
+        return newest.frame == pinfo->num && newest.nextseq - newest.seq == 1;
     return (tcp_flags_in_tree(tree) & TH_FIN) != 0;
 }
 
@@ -1116,7 +1107,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_conv_t *conv, const st
     /* A reset ends the session too (the daemon resets after an error when
      * the request was not read to its end): TCP's completeness flags say
      * when the conversation first saw one. */
-    gboolean rst = (tcpd->conversation_completeness & TCP_COMPLETENESS_RST) != 0;
+    gboolean rst = exec_tcp_saw_rst(tcpd);
     if (rst)
         conv->rst_seen = TRUE;
     else if (conv->fin_seen[direction] || !frame_has_fin(conv, tcpd, pinfo, tree))
@@ -1157,13 +1148,13 @@ classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_conv_t *conv, co
                   exec_direction_t direction)
 {
     const struct exec_first_copy *first = conv->first_copy;
-    const tcp_analyze_seq_flow_info_t *seq_info = tcpd->fwd->tcp_analyze_seq_info;
-    const tcp_unacked_t *segment = seq_info ? seq_info->segments : NULL;
-    if (!first || !segment || segment->frame != pinfo->num || !conv->origin_known[direction])
+    exec_tcp_segment_t segment;
+    if (!first || !exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
+        !conv->origin_known[direction])
         return NULL;
 
     /* In the units TCP hands the dissector. */
-    guint32 seq = tcp_seq_relative ? segment->seq - tcpd->fwd->base_seq : segment->seq;
+    guint32 seq = tcp_seq_relative ? segment.seq - exec_tcp_flow_base_seq(exec_tcp_flow_of_frame(tcpd)) : segment.seq;
     guint32 withheld = G_MAXUINT32;
     if (conv->payload_frame == pinfo->num) {
         /* The rest was handed over and compared there. */
@@ -1177,12 +1168,12 @@ classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_conv_t *conv, co
         return NULL;            /* nothing kept there to compare with */
 
     guint32 captured = tvb_captured_length(tvb);
-    const guint8 *frame = tvb_get_ptr(tvb, 0, captured);
+    const guint8 *frame_bytes = tvb_get_ptr(tvb, 0, captured);
     exec_frame_payload_t payload;
-    if (!exec_frame_find_tcp_payload(frame, captured, (guint16)pinfo->srcport, (guint16)pinfo->destport,
-                                     segment->seq, segment->nextseq - segment->seq, &payload))
+    if (!exec_frame_find_tcp_payload(frame_bytes, captured, (guint16)pinfo->srcport, (guint16)pinfo->destport,
+                                     segment.seq, segment.nextseq - segment.seq, &payload))
         return NULL;
-    return compare_with_first_copy(first, direction, position, frame + payload.offset,
+    return compare_with_first_copy(first, direction, position, frame_bytes + payload.offset,
                                    MIN(payload.length, withheld), payload.offset);
 }
 
