@@ -41,7 +41,7 @@
  * and, while a direction's start was seen and nothing of it was lost, a
  * reference parser of the protocol: every byte's kind, the flags, the port
  * value and every anomaly bit.  It also runs the first-copy keeper
- * (exec-overlap.h) as packet-exec.c does, against a model that records the
+ * (exec-overlap.h) as exec-first-copy.c does, against a model that records the
  * first byte the engine took as new at every position below the cap: the
  * kept copy must be those bytes, and a conflict must point at the first
  * retransmitted byte of a field that differs from them.  The same input,
@@ -492,7 +492,7 @@ check_conflicts(const run_t *run, exec_direction_t dir, uint64_t from, const uin
     }
 }
 
-/* Runs the first-copy keeper on the engine's pieces, as packet-exec.c does. */
+/* Runs the first-copy keeper on the engine's pieces, as exec-first-copy.c does. */
 static void
 check_first_copy(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data,
                  const exec_segment_t *out)
