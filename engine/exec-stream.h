@@ -93,7 +93,7 @@ typedef struct {
     uint64_t next_offset;   /* stream position of the next byte expected */
     uint64_t lost_total;    /* bytes never captured so far */
     uint32_t field_length;  /* bytes of the field in progress, terminator excluded */
-    uint8_t  phase;         /* exec_client_phase_t / exec_server_phase_t */
+    uint8_t  phase;         /* a CLIENT_* or SERVER_* phase of exec-stream.c */
     bool     field_after_gap;
     bool     field_oversized;   /* shown in parts: too long to reassemble */
     bool     field_not_held;    /* shown in parts: not a port, not held */
