@@ -26,6 +26,8 @@ host_fields=$(mktemp -d /tmp/exec-host-fields.XXXXXX)
 trap 'rm -rf "$host_fields"' EXIT
 run_part "host suite: build, engine, captures, fresh daemon traffic" \
   bash tests/run-suite.sh --fields-out "$host_fields"
+run_part "Wireshark's own checkers (checkAPIs, checkhf, checkfiltername, typed item calls, tfs, cppcheck): zero findings" \
+  bash tests/checkers/run-checkers.sh
 run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
   bash fuzz/run-engine-fuzz.sh --runs 200000
 run_part "hostile captures: expected expert info, bounded time and memory" bash tests/hostile/run-hostile.sh
