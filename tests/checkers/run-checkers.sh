@@ -159,11 +159,15 @@ run_checker check_tfs.py '^(Warning|Error)' python3 tools/check_tfs.py --file
 # nothing: a wrapper found first on PATH adds their folders.  Findings in
 # Wireshark's own headers are listed, not counted.
 mkdir -p "$work/bin"
-printf '#!/bin/sh\nexec %s %s "$@"\n' "$(command -v cppcheck)" "$(pkg-config --cflags-only-I glib-2.0)" \
-  >"$work/bin/cppcheck"
+# cppcheck.sh hides cppcheck's exit status (its output goes through a
+# pipe): the wrapper keeps it, so a cppcheck that did not finish counts.
+printf '#!/bin/sh\n%s %s "$@"\nrc=$?\necho $rc >%s\nexit $rc\n' "$(command -v cppcheck)" \
+  "$(pkg-config --cflags-only-I glib-2.0)" "$work/cppcheck.rc" >"$work/bin/cppcheck"
 chmod +x "$work/bin/cppcheck"
 (cd "$ws" && PATH="$work/bin:$PATH" bash tools/cppcheck/cppcheck.sh -j 2 "${c_sources[@]}") \
   >"$work/cppcheck.log" 2>&1 || echo "exit status $?" >>"$work/cppcheck.log"
+rc=$(cat "$work/cppcheck.rc" 2>/dev/null || echo "none (cppcheck did not run)")
+[ "$rc" = 0 ] || echo "exit status $rc" >>"$work/cppcheck.log"
 located=':[0-9]+:[0-9]+: (error|warning|style|performance|portability|information): '
 ours=$(grep -Ec "^$root/.*$located|^exit status|cppcheck not found" "$work/cppcheck.log" || true)
 theirs=$(grep -Ec "$located" "$work/cppcheck.log" || true)
