@@ -1,6 +1,6 @@
-/* exec-session.h: what the exec dissector keeps per session, shared by the
- * control connection (packet-exec.c), the stderr channel (exec-stderr.c)
- * and the taps (exec-taps.c).
+/* exec-session.h: one rexec session as the plugin keeps it (exec_session_t),
+ * shared by every file that dissects a part of it, and the functions of
+ * exec-session.c that make and find sessions on the first pass.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -11,20 +11,9 @@
 
 #include <epan/packet.h>
 #include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
 
 #include "exec-stream.h"
-
-/* A test build registers the whole protocol under other names, to exercise
- * the path taken when Wireshark has no built-in exec dissector. */
-#ifdef EXEC_TEST_FALLBACK
-#define EXEC_FILTER      "execfb"
-#define EXEC_SHORT_NAME  "EXECFB"
-#define EXEC_LONG_NAME   "Remote Process Execution (fallback test)"
-#else
-#define EXEC_FILTER      "exec"
-#define EXEC_SHORT_NAME  "EXEC"
-#define EXEC_LONG_NAME   "Remote Process Execution"
-#endif
 
 /* A whole handshake string seen after a gap in the client stream, whose
  * field only a later success status can tell (first pass). */
@@ -35,22 +24,20 @@ typedef struct {
     const char *text;
 } exec_pending_string_t;
 
-#define EXEC_HANDSHAKE_STRINGS 4
-
-/* The first copy of the handshake and the reply, made at their first byte
- * (packet-exec.c): a session whose start was not captured has none. */
+/* The first copy of the handshake and the reply (exec-first-copy.c), made
+ * at their first byte: a session whose start was not captured has none. */
 struct exec_first_copy;
 
 /* One rexec session: the control connection, and its stderr channel when
  * the client announced one.  Written on the first pass only. */
-typedef struct exec_conv {
-    exec_session_t engine;
+typedef struct exec_session {
+    exec_stream_t stream;           /* the engine's state of both directions */
     conversation_t *conversation;   /* the control connection */
     address  client_addr;
     address  server_addr;
     guint32  client_port;
     guint32  server_port;
-    struct exec_conv *older_same_ports; /* packet-exec.c's first-pass port index */
+    struct exec_session *older_same_ports;  /* exec-session.c's first-pass port index */
     guint32  seq_origin[2];     /* TCP seq of stream position 0, per direction */
     gboolean origin_known[2];
 
@@ -80,30 +67,45 @@ typedef struct exec_conv {
     guint64  stdin_bytes;
     guint64  stdout_bytes;
     guint64  stderr_bytes;
-} exec_conv_t;
+} exec_session_t;
 
-/* The protocol whose id keys our conversation and frame data (the built-in
- * keys its own by proto_exec) and which dissects the stderr channel. */
-extern int proto_exec;
-extern int proto_exec_stderr;
-extern gint ett_exec;
+/* Registration and handoff (exec-session.c). */
+void exec_session_register(void);
+void exec_session_handoff(void);
 
-/* exec-stderr.c: the channel the server connects back to.  Announce on the
- * first pass, from the client frame that carried the port. */
-void exec_stderr_register(void);
-void exec_stderr_handoff(void);
-void exec_stderr_announce(packet_info *pinfo, exec_conv_t *conv, guint32 port);
-/* At the control connection's end (first pass): a channel that never
- * connected is given up, so no later connection to that port is claimed. */
-void exec_stderr_session_ended(exec_conv_t *conv);
-/* Announced, but nothing connected back (first pass). */
-gboolean exec_stderr_failed(const exec_conv_t *conv);
+/* First pass: a new session for a control connection's first payload, or
+ * NULL when the conversation is a stderr channel.  to_server: this frame
+ * goes from the client to the server. */
+exec_session_t *exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_server);
+/* First pass: the session of this frame's control connection, or NULL. */
+exec_session_t *exec_session_find(const packet_info *pinfo);
+/* Any pass: the session whose control connection this frame is on, by its
+ * conversation, or NULL. */
+exec_session_t *exec_session_of_conversation(packet_info *pinfo);
+/* How many sessions the first pass has made so far. */
+guint32 exec_sessions_seen(void);
 
-/* exec-taps.c: one call per finished login attempt, on the frame that
- * decided it (status byte, error message, or the server's FIN without a
- * reply), on every pass that taps. */
-void exec_taps_register(void);
-void exec_taps_queue(packet_info *pinfo, const exec_conv_t *conv, const char *outcome,
-                     int password_hf);
+/* First pass: the control dissector classified payload of this frame
+ * (seq: its first byte's TCP sequence number, as handed; fin: it came
+ * with a FIN). */
+void exec_session_payload_seen(exec_session_t *session, const packet_info *pinfo, guint32 seq,
+                               gboolean fin);
+/* The session whose payload the control dissector classified in this
+ * frame, or NULL: the postdissector then needs no lookup. */
+exec_session_t *exec_session_with_payload_in(const packet_info *pinfo);
+
+exec_direction_t exec_session_direction(const exec_session_t *session, const packet_info *pinfo);
+
+/* The stream position of a TCP sequence number (in the units TCP hands
+ * subdissectors), near the position the engine expects next. */
+guint64 exec_session_stream_position(const exec_session_t *session, exec_direction_t direction,
+                                     guint32 seq);
+/* The stream position of a segment TCP handed over (tcpinfo may be NULL). */
+guint64 exec_session_segment_position(exec_session_t *session, exec_direction_t direction,
+                                      const struct tcpinfo *tcpinfo);
+
+/* TCP's preferences, as they stand for this pass. */
+gboolean exec_tcp_relative_seq(void);
+gboolean exec_tcp_analyzes_sequence(void);
 
 #endif /* EXEC_SESSION_H */

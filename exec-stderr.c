@@ -4,18 +4,19 @@
  * it from any port of its own.  Server bytes on that connection are the
  * command's standard error, client bytes are signal numbers for the command
  * (rexec(3)).  Like the FTP data channel, the connection is expected with a
- * wildcard conversation made on the first pass.
+ * wildcard conversation made on the first pass.  Its frames are labelled
+ * with the plugin's own protocol (exec_stderr), under the exec tree.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "exec-session.h"
+#include "exec-stderr.h"
 
 #include <epan/expert.h>
 #include <epan/proto_data.h>
-#include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
 
-int proto_exec_stderr = -1;
+#include "exec-takeover.h"
+#include "ws-private.h"
 
 static int hf_exec_stderr_channel = -1;
 static int hf_exec_stderr_data = -1;
@@ -38,60 +39,60 @@ static const value_string signal_names[] = {
 };
 
 void
-exec_stderr_announce(packet_info *pinfo, exec_conv_t *conv, guint32 port)
+exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
 {
-    if (conv->stderr_conversation)
+    if (session->stderr_conversation)
         return;
     /* Client address and port fixed, any server port: the daemon connects
      * from a port of its choosing. */
     conversation_t *channel = conversation_new(pinfo->num, &pinfo->src, &pinfo->dst,
                                                CONVERSATION_TCP, port, 0, NO_PORT2);
     conversation_set_dissector(channel, stderr_handle);
-    conversation_add_proto_data(channel, proto_exec_stderr, conv);
-    conv->stderr_conversation = channel;
-    conv->stderr_port = port;
+    conversation_add_proto_data(channel, proto_exec_plugin, session);
+    session->stderr_conversation = channel;
+    session->stderr_port = port;
 }
 
 gboolean
-exec_stderr_failed(const exec_conv_t *conv)
+exec_stderr_failed(const exec_session_t *session)
 {
-    /* The channel connected if TCP saw its SYN/ACK (bit 0x02 of TCP's
-     * completeness flags); a refused connect-back leaves only a SYN. */
-    const struct tcp_analysis *tcpd = conv->stderr_conversation ?
-            (const struct tcp_analysis *)conversation_get_proto_data(conv->stderr_conversation, proto_tcp) : NULL;
-    return conv->stderr_conversation && !conv->stderr_first_frame &&
-           !(tcpd && (tcpd->conversation_completeness & 0x02));
+    /* The channel connected if TCP saw its SYN/ACK; a refused connect-back
+     * leaves only a SYN. */
+    const struct tcp_analysis *tcpd = session->stderr_conversation ?
+            (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp) : NULL;
+    return session->stderr_conversation && !session->stderr_first_frame &&
+           !(tcpd && exec_tcp_saw_synack(tcpd));
 }
 
 void
-exec_stderr_session_ended(exec_conv_t *conv)
+exec_stderr_session_ended(exec_session_t *session)
 {
-    if (exec_stderr_failed(conv))
-        conv->stderr_abandoned = TRUE;
+    if (exec_stderr_failed(session))
+        session->stderr_abandoned = TRUE;
 }
 
 static int
 dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     conversation_t *channel = find_conversation_pinfo(pinfo, 0);
-    exec_conv_t *conv = channel ?
-            (exec_conv_t *)conversation_get_proto_data(channel, proto_exec_stderr) : NULL;
-    if (!conv || conv->stderr_conversation != channel)
+    exec_session_t *session = channel ?
+            (exec_session_t *)conversation_get_proto_data(channel, proto_exec_plugin) : NULL;
+    if (!session || session->stderr_conversation != channel)
         return 0;
 
     /* Whether this frame belongs to the channel is decided once. */
     if (!PINFO_FD_VISITED(pinfo)) {
-        if (conv->stderr_abandoned)
+        if (session->stderr_abandoned)
             return 0;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, 0, conv);
-        if (!conv->stderr_first_frame)
-            conv->stderr_first_frame = pinfo->num;
-    } else if (!p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_stderr, 0)) {
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0, session);
+        if (!session->stderr_first_frame)
+            session->stderr_first_frame = pinfo->num;
+    } else if (!p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0)) {
         return 0;
     }
 
-    gboolean from_client = pinfo->srcport == conv->stderr_port &&
-                           addresses_equal(&pinfo->src, &conv->client_addr);
+    gboolean from_client = pinfo->srcport == session->stderr_port &&
+                           addresses_equal(&pinfo->src, &session->client_addr);
     guint length = tvb_captured_length(tvb);
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
@@ -99,12 +100,12 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
     proto_item_append_text(ti, ", stderr channel");
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
     proto_item *link = proto_tree_add_uint(exec_tree, hf_exec_stderr_channel, tvb, 0, 0,
-                                           conv->port_frame);
+                                           session->port_frame);
     proto_item_set_generated(link);
 
     if (!from_client) {
         if (!PINFO_FD_VISITED(pinfo))
-            conv->stderr_bytes += length;
+            session->stderr_bytes += length;
         proto_tree_add_item(exec_tree, hf_exec_stderr_data, tvb, 0, -1, ENC_NA);
         col_add_fstr(pinfo->cinfo, COL_INFO, "stderr %u byte%s", length, plurality(length, "", "s"));
         return length;
@@ -123,28 +124,25 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
 }
 
 void
-exec_stderr_register(void)
+proto_register_exec_stderr(void)
 {
     static hf_register_info hf[] = {
         { &hf_exec_stderr_channel,
-          { "Stderr Channel Of", EXEC_FILTER ".stderr_channel", FT_FRAMENUM, BASE_NONE, NULL, 0,
+          { "Stderr Channel Of", "exec.stderr_channel", FT_FRAMENUM, BASE_NONE, NULL, 0,
             "The frame whose stderr port announced this channel", HFILL } },
         { &hf_exec_stderr_data,
-          { "Stderr Data", EXEC_FILTER ".stderr_data", FT_BYTES, BASE_NONE, NULL, 0,
+          { "Stderr Data", "exec.stderr_data", FT_BYTES, BASE_NONE, NULL, 0,
             "The command's standard error", HFILL } },
         { &hf_exec_signal,
-          { "Signal", EXEC_FILTER ".signal", FT_UINT8, BASE_DEC, VALS(signal_names), 0,
+          { "Signal", "exec.signal", FT_UINT8, BASE_DEC, VALS(signal_names), 0,
             "Signal number the client asks the daemon to deliver to the command", HFILL } },
     };
-    proto_register_field_array(proto_exec, hf, array_length(hf));
-
-    proto_exec_stderr = proto_register_protocol(EXEC_LONG_NAME " stderr channel",
-                                                EXEC_SHORT_NAME " stderr", EXEC_FILTER "_stderr");
-    stderr_handle = create_dissector_handle(dissect_exec_stderr, proto_exec_stderr);
+    exec_register_fields(hf, array_length(hf));
+    stderr_handle = create_dissector_handle(dissect_exec_stderr, proto_exec_plugin);
 }
 
 void
-exec_stderr_handoff(void)
+proto_reg_handoff_exec_stderr(void)
 {
     proto_tcp = proto_get_id_by_filter_name("tcp");
 }

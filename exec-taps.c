@@ -4,22 +4,14 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "exec-session.h"
+#include "exec-taps.h"
 
 #include <epan/tap.h>
 #include <epan/stats_tree.h>
 #include <epan/to_str.h>
 
-/* The layout of tap_credential_t in Wireshark's ui/tap-credentials.h,
- * which is not installed with the development files. */
-typedef struct {
-    guint num;              /* the frame with the password */
-    guint username_num;
-    guint password_hf_id;
-    gchar *username;
-    const gchar *proto;
-    gchar *info;
-} exec_credential_t;
+#include "exec-takeover.h"
+#include "ws-private.h"
 
 /* What the "exec" tap carries: one login attempt and how it ended. */
 typedef struct {
@@ -31,6 +23,7 @@ typedef struct {
 
 static int credentials_tap = -1;
 static int exec_tap = -1;
+static int hf_password = -1;     /* the field the GUI jumps to from a credential */
 
 static int st_by_server = -1;
 static int st_by_user = -1;
@@ -68,7 +61,7 @@ exec_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U
 }
 
 void
-exec_taps_register(void)
+proto_register_exec_taps(void)
 {
     credentials_tap = register_tap("credentials");
     exec_tap = register_tap("exec");
@@ -78,24 +71,31 @@ exec_taps_register(void)
 }
 
 void
-exec_taps_queue(packet_info *pinfo, const exec_conv_t *conv, const char *outcome, int password_hf)
+proto_reg_handoff_exec_taps(void)
 {
-    if (have_tap_listener(credentials_tap) && conv->username) {
-        exec_credential_t *cred = wmem_new0(pinfo->pool, exec_credential_t);
-        cred->num = conv->password_frame ? conv->password_frame : pinfo->num;
-        cred->username_num = conv->username_frame;
-        cred->password_hf_id = password_hf;
-        cred->username = wmem_strdup(pinfo->pool, conv->username);
+    /* The built-in's field or ours, registered by the control dissector. */
+    hf_password = proto_registrar_get_id_byname(EXEC_FILTER ".password");
+}
+
+void
+exec_taps_queue(packet_info *pinfo, const exec_session_t *session, const char *outcome)
+{
+    if (have_tap_listener(credentials_tap) && session->username) {
+        tap_credential_t *cred = wmem_new0(pinfo->pool, tap_credential_t);
+        cred->num = session->password_frame ? session->password_frame : pinfo->num;
+        cred->username_num = session->username_frame;
+        cred->password_hf_id = hf_password;
+        cred->username = wmem_strdup(pinfo->pool, session->username);
         cred->proto = "EXEC";
         cred->info = wmem_strdup_printf(pinfo->pool, "Command: %s; %s",
-                                        conv->command ? conv->command : "(not captured)", outcome);
+                                        session->command ? session->command : "(not captured)", outcome);
         tap_queue_packet(credentials_tap, pinfo, cred);
     }
     if (have_tap_listener(exec_tap)) {
         exec_attempt_t *attempt = wmem_new0(pinfo->pool, exec_attempt_t);
-        attempt->server = address_to_str(pinfo->pool, &conv->server_addr);
-        attempt->username = conv->username;
-        attempt->command = conv->command;
+        attempt->server = address_to_str(pinfo->pool, &session->server_addr);
+        attempt->username = session->username;
+        attempt->command = session->command;
         attempt->outcome = outcome;
         tap_queue_packet(exec_tap, pinfo, attempt);
     }

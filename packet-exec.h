@@ -1,11 +1,11 @@
-/* packet-exec.h: the exec dissector's registration entry points.
+/* packet-exec.h: the control connection's dissector (packet-exec.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef PACKET_EXEC_H
 #define PACKET_EXEC_H
 
-void exec_register(void);
-void exec_handoff(void);
+void proto_register_exec_control(void);
+void proto_reg_handoff_exec_control(void);
 
 #endif /* PACKET_EXEC_H */

@@ -50,7 +50,7 @@ QUICK = {10_000: (3, list(MODES)), 100_000: (3, list(MODES))}
 CALLGRIND_FRAMES = 10_000
 LINEARITY_FRAMES = 100_000             # full run: instructions here too, against 10k
 # What Wireshark calls in the plugin: port table, postdissector, stderr channel, heuristic.
-ENTRY_POINTS = ("dissect_exec", "dissect_exec_close", "dissect_exec_stderr", "dissect_exec_heur")
+ENTRY_POINTS = ("dissect_exec", "dissect_exec_session_end", "dissect_exec_stderr", "dissect_exec_heur")
 LONG_SESSIONS = (10_000, 100_000)      # stdout segments of the one-session captures
 REDISSECT_ROUNDS = 4                   # the first round warms caches up and is not counted
 

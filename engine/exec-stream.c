@@ -6,7 +6,8 @@
 
 #include <string.h>
 
-/* Client phases: the four handshake strings in order, then the data phase. */
+/* Client phases: the four handshake strings in exec_handshake_order, then
+ * the data phase. */
 enum {
     CLIENT_STDERR_PORT = 0,
     CLIENT_USERNAME,
@@ -16,7 +17,6 @@ enum {
     CLIENT_UNIDENTIFIED,    /* after a gap in the handshake */
     CLIENT_UNKNOWN          /* start not captured, phase not yet proven */
 };
-#define HANDSHAKE_STRINGS 4
 
 enum {
     SERVER_STATUS = 0,
@@ -26,24 +26,24 @@ enum {
     SERVER_UNKNOWN          /* start or status byte not captured */
 };
 
-static const exec_piece_kind_t handshake_kind[HANDSHAKE_STRINGS] = {
+const exec_piece_kind_t exec_handshake_order[EXEC_HANDSHAKE_STRINGS] = {
     EXEC_PIECE_STDERR_PORT, EXEC_PIECE_USERNAME, EXEC_PIECE_PASSWORD, EXEC_PIECE_COMMAND
 };
 
 void
-exec_session_init(exec_session_t *session, bool client_start_seen, bool server_start_seen)
+exec_stream_init(exec_stream_t *stream, bool client_start_seen, bool server_start_seen)
 {
-    memset(session, 0, sizeof *session);
-    session->client.start_seen = client_start_seen;
-    session->server.start_seen = server_start_seen;
-    session->client.phase = client_start_seen ? CLIENT_STDERR_PORT : CLIENT_UNKNOWN;
-    session->server.phase = server_start_seen ? SERVER_STATUS : SERVER_UNKNOWN;
+    memset(stream, 0, sizeof *stream);
+    stream->client.start_seen = client_start_seen;
+    stream->server.start_seen = server_start_seen;
+    stream->client.phase = client_start_seen ? CLIENT_STDERR_PORT : CLIENT_UNKNOWN;
+    stream->server.phase = server_start_seen ? SERVER_STATUS : SERVER_UNKNOWN;
 }
 
 bool
-exec_session_in_data_phase(const exec_session_t *session)
+exec_stream_in_data_phase(const exec_stream_t *stream)
 {
-    return session->client.phase == CLIENT_STDIN;
+    return stream->client.phase == CLIENT_STDIN;
 }
 
 static exec_piece_t *
@@ -75,32 +75,32 @@ start_next_field(exec_flow_t *flow, uint8_t phase)
  * takes every byte, a signed char, as a digit (port = port * 10 + c - '0')
  * in 16 bits, so "99999" makes it connect back to 34463. */
 static void
-accumulate_port(exec_session_t *session, const uint8_t *text, uint32_t length)
+accumulate_port(exec_stream_t *stream, const uint8_t *text, uint32_t length)
 {
     for (uint32_t i = 0; i < length; i++) {
-        session->port_daemon = (uint16_t)(session->port_daemon * 10 + ((int8_t)text[i] - '0'));
+        stream->port_daemon = (uint16_t)(stream->port_daemon * 10 + ((int8_t)text[i] - '0'));
         if (text[i] < '0' || text[i] > '9') {
-            session->port_anomalies |= EXEC_ANOMALY_PORT_NOT_NUMERIC;
+            stream->port_anomalies |= EXEC_ANOMALY_PORT_NOT_NUMERIC;
             continue;
         }
-        if (session->port_value <= EXEC_MAX_PORT)
-            session->port_value = session->port_value * 10 + (uint32_t)(text[i] - '0');
+        if (stream->port_value <= EXEC_MAX_PORT)
+            stream->port_value = stream->port_value * 10 + (uint32_t)(text[i] - '0');
     }
-    if (session->port_value > EXEC_MAX_PORT)
-        session->port_anomalies |= EXEC_ANOMALY_PORT_OUT_OF_RANGE;
+    if (stream->port_value > EXEC_MAX_PORT)
+        stream->port_anomalies |= EXEC_ANOMALY_PORT_OUT_OF_RANGE;
 }
 
 static uint16_t
-length_anomaly(exec_session_t *session, uint8_t phase, uint32_t field_length)
+length_anomaly(exec_stream_t *stream, uint8_t phase, uint32_t field_length)
 {
-    if (field_length <= EXEC_MAX_NAME_LEN || session->limit_reported)
+    if (field_length <= EXEC_MAX_NAME_LEN || stream->limit_reported)
         return 0;
     if (phase == CLIENT_USERNAME) {
-        session->limit_reported = true;
+        stream->limit_reported = true;
         return EXEC_ANOMALY_USERNAME_TOO_LONG;
     }
     if (phase == CLIENT_PASSWORD) {
-        session->limit_reported = true;
+        stream->limit_reported = true;
         return EXEC_ANOMALY_PASSWORD_TOO_LONG;
     }
     return 0;
@@ -162,10 +162,10 @@ take_string(exec_flow_t *flow, exec_segment_t *out, exec_piece_kind_t kind,
 }
 
 static void
-feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
+feed_client(exec_stream_t *stream, const uint8_t *data, uint32_t pos,
             uint32_t length, bool may_defer, exec_segment_t *out)
 {
-    exec_flow_t *flow = &session->client;
+    exec_flow_t *flow = &stream->client;
 
     while (pos < length) {
         uint8_t phase = flow->phase;
@@ -173,7 +173,7 @@ feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
         /* Status 0 proves the daemon read all four strings, and it cannot
          * have replied before they arrived: what follows is stdin. */
         if ((phase == CLIENT_UNKNOWN || phase == CLIENT_UNIDENTIFIED) &&
-            session->status_seen && session->status == 0)
+            stream->status_seen && stream->status == 0)
             start_next_field(flow, phase = CLIENT_STDIN);
         if (phase == CLIENT_STDIN || phase == CLIENT_UNKNOWN) {
             exec_piece_t *piece = add_piece(out, phase == CLIENT_STDIN ?
@@ -184,7 +184,7 @@ feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
         }
 
         exec_piece_kind_t kind = phase == CLIENT_UNIDENTIFIED ?
-                EXEC_PIECE_UNIDENTIFIED_STRING : handshake_kind[phase];
+                EXEC_PIECE_UNIDENTIFIED_STRING : exec_handshake_order[phase];
         exec_piece_t *piece;
         string_step_t step = take_string(flow, out, kind, data, pos, length, '\0',
                                          may_defer, &piece);
@@ -193,22 +193,22 @@ feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
             return;
         }
         if (phase == CLIENT_STDERR_PORT) {
-            accumulate_port(session, data + pos,
+            accumulate_port(stream, data + pos,
                             step.end - pos - (step.complete ? 1 : 0));
             /* Each anomaly on the piece where it shows first. */
-            piece->anomalies |= session->port_anomalies & ~session->port_reported;
-            session->port_reported |= session->port_anomalies;
+            piece->anomalies |= stream->port_anomalies & ~stream->port_reported;
+            stream->port_reported |= stream->port_anomalies;
             if (step.complete)
-                piece->value = session->port_daemon;
+                piece->value = stream->port_daemon;
         }
-        piece->anomalies |= length_anomaly(session, phase, flow->field_length);
+        piece->anomalies |= length_anomaly(stream, phase, flow->field_length);
         pos = step.end;
         if (!step.complete)
             return;
-        session->limit_reported = false;
+        stream->limit_reported = false;
         if (phase == CLIENT_UNIDENTIFIED) {
             /* Past the last string the handshake can still hold, it is stdin. */
-            if (--session->unidentified_left == 0)
+            if (--stream->unidentified_left == 0)
                 start_next_field(flow, CLIENT_STDIN);
             else
                 start_next_field(flow, CLIENT_UNIDENTIFIED);
@@ -219,10 +219,10 @@ feed_client(exec_session_t *session, const uint8_t *data, uint32_t pos,
 }
 
 static void
-feed_server(exec_session_t *session, const uint8_t *data, uint32_t pos,
+feed_server(exec_stream_t *stream, const uint8_t *data, uint32_t pos,
             uint32_t length, bool may_defer, exec_segment_t *out)
 {
-    exec_flow_t *flow = &session->server;
+    exec_flow_t *flow = &stream->server;
 
     while (pos < length) {
         exec_piece_t *piece;
@@ -232,12 +232,12 @@ feed_server(exec_session_t *session, const uint8_t *data, uint32_t pos,
             piece = add_piece(out, EXEC_PIECE_STATUS, pos, 1);
             piece->flags = EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS;
             piece->value = data[pos];
-            session->status = data[pos];
-            session->status_seen = true;
+            stream->status = data[pos];
+            stream->status_seen = true;
             if (data[pos] > 1)
                 piece->anomalies |= EXEC_ANOMALY_STATUS_UNKNOWN;
             /* The daemon runs the command only after reading all of it. */
-            if (data[pos] == 0 && session->client.phase < HANDSHAKE_STRINGS)
+            if (data[pos] == 0 && stream->client.phase < EXEC_HANDSHAKE_STRINGS)
                 piece->anomalies |= EXEC_ANOMALY_EARLY_SUCCESS;
             start_next_field(flow, data[pos] == 0 ? SERVER_STDOUT :
                              data[pos] == 1 ? SERVER_ERROR_TEXT : SERVER_AFTER_ERROR);
@@ -272,7 +272,7 @@ feed_server(exec_session_t *session, const uint8_t *data, uint32_t pos,
 
 /* What the stream held where a gap starts. */
 static exec_piece_kind_t
-kind_in_progress(const exec_session_t *session, exec_direction_t direction)
+kind_in_progress(const exec_stream_t *stream, exec_direction_t direction)
 {
     static const exec_piece_kind_t server_kind[] = {
         [SERVER_STATUS] = EXEC_PIECE_STATUS,
@@ -281,12 +281,12 @@ kind_in_progress(const exec_session_t *session, exec_direction_t direction)
         [SERVER_AFTER_ERROR] = EXEC_PIECE_UNEXPECTED_DATA,
         [SERVER_UNKNOWN] = EXEC_PIECE_UNKNOWN_PHASE_DATA,
     };
-    uint8_t phase = direction == EXEC_CLIENT_TO_SERVER ? session->client.phase : session->server.phase;
+    uint8_t phase = direction == EXEC_CLIENT_TO_SERVER ? stream->client.phase : stream->server.phase;
 
     if (direction == EXEC_SERVER_TO_CLIENT)
         return server_kind[phase];
-    if (phase < HANDSHAKE_STRINGS)
-        return handshake_kind[phase];
+    if (phase < EXEC_HANDSHAKE_STRINGS)
+        return exec_handshake_order[phase];
     return phase == CLIENT_STDIN ? EXEC_PIECE_STDIN :
            phase == CLIENT_UNIDENTIFIED ? EXEC_PIECE_UNIDENTIFIED_STRING :
            EXEC_PIECE_UNKNOWN_PHASE_DATA;
@@ -296,14 +296,14 @@ kind_in_progress(const exec_session_t *session, exec_direction_t direction)
  * field in progress lost part of itself, and in the handshake the place of
  * every later string becomes uncertain. */
 static void
-note_gap(exec_session_t *session, exec_direction_t direction, uint64_t lost)
+note_gap(exec_stream_t *stream, exec_direction_t direction, uint64_t lost)
 {
-    exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &session->client : &session->server;
+    exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &stream->client : &stream->server;
 
     flow->lost_total += lost;
     if (direction == EXEC_CLIENT_TO_SERVER) {
-        if (flow->phase < HANDSHAKE_STRINGS) {
-            session->unidentified_left = (uint8_t)(HANDSHAKE_STRINGS - flow->phase);
+        if (flow->phase < EXEC_HANDSHAKE_STRINGS) {
+            stream->unidentified_left = (uint8_t)(EXEC_HANDSHAKE_STRINGS - flow->phase);
             flow->phase = CLIENT_UNIDENTIFIED;
         }
     } else if (flow->phase == SERVER_STATUS) {
@@ -313,11 +313,11 @@ note_gap(exec_session_t *session, exec_direction_t direction, uint64_t lost)
 }
 
 void
-exec_session_feed(exec_session_t *session, exec_direction_t direction,
+exec_stream_feed(exec_stream_t *stream, exec_direction_t direction,
                   uint64_t stream_offset, const uint8_t *data, uint32_t length,
                   bool may_defer, exec_segment_t *out)
 {
-    exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &session->client : &session->server;
+    exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &stream->client : &stream->server;
     uint32_t pos = 0;
 
     out->n_pieces = 0;
@@ -333,14 +333,14 @@ exec_session_feed(exec_session_t *session, exec_direction_t direction,
         exec_piece_t *gap = add_piece(out, EXEC_PIECE_LOST, 0, 0);
         gap->lost = stream_offset - flow->next_offset;
         gap->lost_at = flow->next_offset;
-        gap->value = kind_in_progress(session, direction);
-        note_gap(session, direction, gap->lost);
+        gap->value = kind_in_progress(stream, direction);
+        note_gap(stream, direction, gap->lost);
     }
 
     if (direction == EXEC_CLIENT_TO_SERVER)
-        feed_client(session, data, pos, length, may_defer, out);
+        feed_client(stream, data, pos, length, may_defer, out);
     else
-        feed_server(session, data, pos, length, may_defer, out);
+        feed_server(stream, data, pos, length, may_defer, out);
 
     if (stream_offset + out->consumed > flow->next_offset)
         flow->next_offset = stream_offset + out->consumed;

@@ -46,6 +46,10 @@ typedef enum {
     EXEC_PIECE_LOST                 /* bytes never captured, before this segment */
 } exec_piece_kind_t;
 
+/* The client's handshake strings, in the order it sends them. */
+#define EXEC_HANDSHAKE_STRINGS 4
+extern const exec_piece_kind_t exec_handshake_order[EXEC_HANDSHAKE_STRINGS];
+
 /* Piece flags: where the field starts and ends. */
 #define EXEC_PIECE_BEGINS   0x01    /* the field's first byte is in this piece */
 #define EXEC_PIECE_ENDS     0x02    /* its terminator (NUL, '\n') is in this piece */
@@ -89,7 +93,7 @@ typedef struct {
     uint64_t next_offset;   /* stream position of the next byte expected */
     uint64_t lost_total;    /* bytes never captured so far */
     uint32_t field_length;  /* bytes of the field in progress, terminator excluded */
-    uint8_t  phase;         /* exec_client_phase_t / exec_server_phase_t */
+    uint8_t  phase;         /* a CLIENT_* or SERVER_* phase of exec-stream.c */
     bool     field_after_gap;
     bool     field_oversized;   /* shown in parts: too long to reassemble */
     bool     field_not_held;    /* shown in parts: not a port, not held */
@@ -108,21 +112,21 @@ typedef struct {
     uint8_t  status;        /* valid once status_seen */
     bool     status_seen;
     bool     limit_reported; /* the current string's over-limit anomaly was given */
-} exec_session_t;
+} exec_stream_t;
 
 /* client_start_seen / server_start_seen: the caller saw that direction's
  * SYN, so stream position 0 is the first byte of the protocol. */
-void exec_session_init(exec_session_t *session, bool client_start_seen,
+void exec_stream_init(exec_stream_t *stream, bool client_start_seen,
                        bool server_start_seen);
 
 /* Classify one segment.  may_defer: the caller can reassemble, so an
  * unterminated string that begins here may be left unconsumed. */
-void exec_session_feed(exec_session_t *session, exec_direction_t direction,
+void exec_stream_feed(exec_stream_t *stream, exec_direction_t direction,
                        uint64_t stream_offset, const uint8_t *data,
                        uint32_t length, bool may_defer, exec_segment_t *out);
 
 /* Whether the handshake is known to be over in the client's stream. */
-bool exec_session_in_data_phase(const exec_session_t *session);
+bool exec_stream_in_data_phase(const exec_stream_t *stream);
 
 const char *exec_piece_kind_name(exec_piece_kind_t kind);
 

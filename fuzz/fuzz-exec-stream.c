@@ -41,7 +41,7 @@
  * and, while a direction's start was seen and nothing of it was lost, a
  * reference parser of the protocol: every byte's kind, the flags, the port
  * value and every anomaly bit.  It also runs the first-copy keeper
- * (exec-overlap.h) as packet-exec.c does, against a model that records the
+ * (exec-overlap.h) as exec-first-copy.c does, against a model that records the
  * first byte the engine took as new at every position below the cap: the
  * kept copy must be those bytes, and a conflict must point at the first
  * retransmitted byte of a field that differs from them.  The same input,
@@ -314,7 +314,7 @@ ref_kind(const ref_t *r, exec_direction_t dir)
 /* ---------------------------------------------------------------- checks */
 
 typedef struct {
-    exec_session_t s;
+    exec_stream_t s;
     ref_t ref[2];
     uint64_t wire_next[2];      /* end of what the sender sent so far */
     uint64_t last_offset[2];    /* position of the previous segment */
@@ -492,7 +492,7 @@ check_conflicts(const run_t *run, exec_direction_t dir, uint64_t from, const uin
     }
 }
 
-/* Runs the first-copy keeper on the engine's pieces, as packet-exec.c does. */
+/* Runs the first-copy keeper on the engine's pieces, as exec-first-copy.c does. */
 static void
 check_first_copy(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data,
                  const exec_segment_t *out)
@@ -531,7 +531,7 @@ feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data, uin
 
     run->fed += length;
     memset(out, 0xA5, sizeof *out);    /* no stale pieces may look valid */
-    exec_session_feed(&run->s, dir, offset, data, length, may_defer != 0, out);
+    exec_stream_feed(&run->s, dir, offset, data, length, may_defer != 0, out);
     check_feed(run, dir, offset, data, length, may_defer, reassembled, out, next_before, client_phase);
     check_first_copy(run, dir, offset, data, out);
     if (verbose > 1)
@@ -629,10 +629,10 @@ run_script(const uint8_t *input, size_t size)
 
     memset(&run, 0, sizeof run);
     uint8_t flags = get_u8(&c);
-    exec_session_init(&run.s, flags & 1, (flags & 2) != 0);
+    exec_stream_init(&run.s, flags & 1, (flags & 2) != 0);
     run.ref[EXEC_CLIENT_TO_SERVER].valid = flags & 1;
     run.ref[EXEC_SERVER_TO_CLIENT].valid = (flags & 2) != 0;
-    CHECK(!exec_session_in_data_phase(&run.s));
+    CHECK(!exec_stream_in_data_phase(&run.s));
 
     for (unsigned n = 0; n < MAX_SEGMENTS && c.left && run.fed < MAX_TOTAL_BYTES; n++) {
         uint8_t op = get_u8(&c);
@@ -712,7 +712,7 @@ run_script(const uint8_t *input, size_t size)
     }
     /* The data phase is what the client's stream says. */
     if (run.ref[EXEC_CLIENT_TO_SERVER].valid)
-        CHECK(exec_session_in_data_phase(&run.s) == (run.ref[EXEC_CLIENT_TO_SERVER].field == 4));
+        CHECK(exec_stream_in_data_phase(&run.s) == (run.ref[EXEC_CLIENT_TO_SERVER].field == 4));
     for (int k = 0; k <= EXEC_PIECE_LOST + 1; k++)
         CHECK(exec_piece_kind_name((exec_piece_kind_t)k) != NULL);
     free(run.overlap.flow[EXEC_CLIENT_TO_SERVER].bytes);

@@ -1,10 +1,18 @@
-/* plugin.c: the entry points Wireshark looks for in an epan plugin.
+/* plugin.c: the entry points Wireshark looks for in an epan plugin, and the
+ * order in which the plugin's files register and hand off.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "ws-compat.h"
 
 #include <epan/proto.h>
+
+#include "exec-first-copy.h"
+#include "exec-session.h"
+#include "exec-session-end.h"
+#include "exec-stderr.h"
+#include "exec-takeover.h"
+#include "exec-taps.h"
 #include "packet-exec.h"
 
 #if EXEC_HAS_PLUGIN_DESCRIBE
@@ -24,13 +32,36 @@ WS_DLL_PUBLIC void plugin_register(void);
 WS_DLL_PUBLIC uint32_t plugin_describe(void);
 #endif
 
+/* The takeover first: it decides the protocol the others register under. */
+static void
+proto_register_exec_plugin(void)
+{
+    proto_register_exec_takeover();
+    proto_register_exec_control();
+    proto_register_exec_first_copy();
+    proto_register_exec_session_end();
+    proto_register_exec_stderr();
+    proto_register_exec_taps();
+    exec_session_register();
+}
+
+static void
+proto_reg_handoff_exec_plugin(void)
+{
+    proto_reg_handoff_exec_control();
+    proto_reg_handoff_exec_session_end();
+    proto_reg_handoff_exec_stderr();
+    proto_reg_handoff_exec_taps();
+    exec_session_handoff();
+}
+
 void
 plugin_register(void)
 {
     static proto_plugin plug;
 
-    plug.register_protoinfo = exec_register;
-    plug.register_handoff = exec_handoff;
+    plug.register_protoinfo = proto_register_exec_plugin;
+    plug.register_handoff = proto_reg_handoff_exec_plugin;
     proto_register_plugin(&plug);
 }
 

@@ -4,10 +4,7 @@
  */
 #include "exec-prefs.h"
 
-#include "ws-compat.h"
-
-#include <epan/prefs.h>
-#include <epan/prefs-int.h>
+#include "ws-private.h"
 
 #define PREF_SHOW_USERNAME "info_show_username"
 #define PREF_SHOW_COMMAND  "info_show_command"
@@ -50,7 +47,7 @@ exec_prefs_register(int proto_exec, bool own_protocol)
 static bool
 current_value(pref_t *pref, bool fallback)
 {
-    return pref ? prefs_get_bool_value(pref, pref_current) != 0 : fallback;
+    return pref ? exec_pref_current_bool(pref) : fallback;
 }
 
 bool

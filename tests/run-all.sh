@@ -40,6 +40,8 @@ run_part "host safety: no rexec, rlogin or rsh service exposed, no test account;
   eval 'bash tests/security/check-host.sh exposure && bash tests/security/test-check-host.sh'
 run_part "host suite: build, engine, captures, fresh daemon traffic" \
   bash tests/run-suite.sh --fields-out "$host_fields"
+run_part "Wireshark's own checkers (checkAPIs, checkhf, checkfiltername, typed item calls, tfs, cppcheck): zero findings" \
+  bash tests/checkers/run-checkers.sh
 run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
   bash fuzz/run-engine-fuzz.sh --runs 200000
 run_part "hostile captures: expected expert info, bounded time and memory" bash tests/hostile/run-hostile.sh

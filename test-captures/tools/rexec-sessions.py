@@ -22,11 +22,16 @@ host opens to <client address>:<announced port>.
         write OUT = header + rows in scenario order; rows already in OUT are
         kept for names in the order list that were not re-made
 
-Standard library only; run with Debian's /usr/bin/python3.
+Standard library only (and tests/common/tcp_frames.py); run with Debian's
+/usr/bin/python3.
 """
 import hashlib
-import struct
+import ipaddress
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "common"))
+import tcp_frames  # noqa: E402
 
 EXEC_PORT = 512
 LONG_CMD = 256  # longer commands are written as sha256/len in the TSV
@@ -64,51 +69,19 @@ class Conn:
 
 
 def packets(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
-        raise SystemExit("%s: not a pcap file (pcapng is not supported)" % path)
-    nsec = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    linktype = struct.unpack(e + "I", data[20:24])[0]
-    pos = 24
-    while pos + 16 <= len(data):
-        sec, frac, incl, _orig = struct.unpack(e + "IIII", data[pos:pos + 16])
-        pkt = data[pos + 16:pos + 16 + incl]
-        pos += 16 + incl
-        t = sec + frac / (1e9 if nsec else 1e6)
-        if linktype == 1:  # Ethernet
-            etype, ip = struct.unpack("!H", pkt[12:14])[0], pkt[14:]
-        elif linktype == 113:  # Linux cooked
-            etype, ip = struct.unpack("!H", pkt[14:16])[0], pkt[16:]
-        elif linktype in (12, 101):  # raw IP
-            etype, ip = (0x86DD if pkt[0] >> 4 == 6 else 0x0800), pkt
-        else:
-            raise SystemExit("%s: unsupported link type %d" % (path, linktype))
-        if etype == 0x0800 and ip[9] == 6:
-            ihl = (ip[0] & 15) * 4
-            tot = struct.unpack("!H", ip[2:4])[0]
-            src, dst = "%d.%d.%d.%d" % tuple(ip[12:16]), "%d.%d.%d.%d" % tuple(ip[16:20])
-            tcp = ip[ihl:tot]
-        elif etype == 0x86DD and ip[6] == 6:  # no extension headers on lo
-            plen = struct.unpack("!H", ip[4:6])[0]
-            src, dst = fmt6(ip[8:24]), fmt6(ip[24:40])
-            tcp = ip[40:40 + plen]
-        else:
+    linktype, records = tcp_frames.read_pcap(path)
+    if records and linktype not in tcp_frames.LINKTYPES:
+        raise SystemExit("%s: unsupported link type %d" % (path, linktype))
+    for rec in records:
+        seg = tcp_frames.parse_frame(rec.data, linktype, min_tcp=14)
+        if seg is None:
             continue
-        sport, dport, seq = struct.unpack("!HHI", tcp[:8])
-        flags = tcp[13]
-        doff = (tcp[12] >> 4) * 4
-        yield t, (src, sport), (dst, dport), seq, flags, tcp[doff:]
+        src, dst = fmt_addr(seg.src), fmt_addr(seg.dst)
+        yield rec.t, (src, seg.sport), (dst, seg.dport), seg.seq, seg.flags, seg.payload
 
 
-def fmt6(b):
-    import ipaddress
-    return str(ipaddress.IPv6Address(b))
+def fmt_addr(b):
+    return "%d.%d.%d.%d" % tuple(b) if len(b) == 4 else str(ipaddress.IPv6Address(b))
 
 
 def connections(path):

@@ -14,7 +14,7 @@
 /* A session as the plugin runs it: the engine classifies, new pieces are
  * kept, retransmitted ones compared. */
 typedef struct {
-    exec_session_t engine;
+    exec_stream_t engine;
     exec_overlap_t overlap;
     exec_overlap_conflict_t conflicts[EXEC_OVERLAP_MAX_FIELDS];
     unsigned n_conflicts;
@@ -24,7 +24,7 @@ static void
 start(session_t *s)
 {
     memset(s, 0, sizeof *s);
-    exec_session_init(&s->engine, true, true);
+    exec_stream_init(&s->engine, true, true);
 }
 
 static void
@@ -38,7 +38,7 @@ static void
 feed(session_t *s, exec_direction_t direction, uint64_t offset, const uint8_t *data, uint32_t length)
 {
     exec_segment_t seg;
-    exec_session_feed(&s->engine, direction, offset, data, length, true, &seg);
+    exec_stream_feed(&s->engine, direction, offset, data, length, true, &seg);
     s->n_conflicts = 0;
     for (unsigned i = 0; i < seg.n_pieces; i++) {
         const exec_piece_t *piece = &seg.pieces[i];
@@ -126,7 +126,7 @@ test_string_kept_in_parts_is_one_field(void)
     exec_segment_t seg;
     start(&s);
     /* Without reassembly the engine shows a split username in two pieces. */
-    exec_session_feed(&s.engine, C2S, 0, BYTES("40370\0gu"), false, &seg);
+    exec_stream_feed(&s.engine, C2S, 0, BYTES("40370\0gu"), false, &seg);
     for (unsigned i = 0; i < seg.n_pieces; i++)
         exec_overlap_keep(&s.overlap, C2S, seg.pieces[i].kind, seg.pieces[i].offset,
                           (const uint8_t *)"40370\0gu" + seg.pieces[i].offset, seg.pieces[i].length, realloc);
@@ -189,7 +189,7 @@ test_mid_stream_capture_keeps_nothing(void)
 {
     session_t s;
     memset(&s, 0, sizeof s);
-    exec_session_init(&s.engine, false, false);
+    exec_stream_init(&s.engine, false, false);
     feed(&s, C2S, 0, BYTES("40370\0guest\0"));
     CHECK(s.overlap.flow[C2S].bytes == NULL && s.overlap.flow[C2S].closed);
     finish(&s);

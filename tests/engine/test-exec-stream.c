@@ -41,10 +41,10 @@ is_piece(const exec_segment_t *seg, unsigned i, exec_piece_kind_t kind, uint32_t
 static void
 test_all_four_strings_in_one_segment(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("40369\0rexuser\0rexpass1\0ls -l\0"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("40369\0rexuser\0rexpass1\0ls -l\0"), true, &seg);
     CHECK(seg.consumed == 29);
     CHECK(seg.n_pieces == 4);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 6, WHOLE));
@@ -53,19 +53,19 @@ test_all_four_strings_in_one_segment(void)
     CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 6, 8, WHOLE));
     CHECK(is_piece(&seg, 2, EXEC_PIECE_PASSWORD, 14, 9, WHOLE));
     CHECK(is_piece(&seg, 3, EXEC_PIECE_COMMAND, 23, 6, WHOLE));
-    CHECK(exec_session_in_data_phase(&s));
+    CHECK(exec_stream_in_data_phase(&s));
 }
 
 static void
 test_glibc_segmentation_port_then_credentials(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("\0"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 1, WHOLE));
     CHECK(seg.pieces[0].value == 0);
-    exec_session_feed(&s, C2S, 1, BYTES("rexuser\0rexpass1\0id -un\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 1, BYTES("rexuser\0rexpass1\0id -un\0"), true, &seg);
     CHECK(seg.n_pieces == 3);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 8, WHOLE));
     CHECK(is_piece(&seg, 2, EXEC_PIECE_COMMAND, 17, 7, WHOLE));
@@ -74,13 +74,13 @@ test_glibc_segmentation_port_then_credentials(void)
 static void
 test_stdin_follows_command_even_with_nul_bytes(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("\0u\0p\0cat\0in\0put"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0u\0p\0cat\0in\0put"), true, &seg);
     CHECK(seg.n_pieces == 5);
     CHECK(is_piece(&seg, 4, EXEC_PIECE_STDIN, 9, 6, EXEC_PIECE_BEGINS));
-    exec_session_feed(&s, C2S, 15, BYTES("\0\0\0\0\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 15, BYTES("\0\0\0\0\0"), true, &seg);
     CHECK(seg.n_pieces == 1);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDIN, 0, 5, 0));
 }
@@ -88,18 +88,18 @@ test_stdin_follows_command_even_with_nul_bytes(void)
 static void
 test_split_string_is_deferred_for_reassembly(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("403"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("403"), true, &seg);
     CHECK(seg.consumed == 0);
     CHECK(seg.n_pieces == 0);
     /* TCP hands over the reassembled bytes from the same position. */
-    exec_session_feed(&s, C2S, 0, BYTES("40369\0rexu"), true, &seg);
+    exec_stream_feed(&s, C2S, 0, BYTES("40369\0rexu"), true, &seg);
     CHECK(seg.consumed == 6);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 6, WHOLE));
     CHECK(seg.pieces[0].value == 40369);
-    exec_session_feed(&s, C2S, 6, BYTES("rexuser\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 6, BYTES("rexuser\0"), true, &seg);
     CHECK(seg.consumed == 8);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 8, WHOLE));
 }
@@ -107,30 +107,30 @@ test_split_string_is_deferred_for_reassembly(void)
 static void
 test_split_string_without_reassembly_is_shown_in_parts(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("403"), false, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("403"), false, &seg);
     CHECK(seg.consumed == 3);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 3, EXEC_PIECE_BEGINS));
-    exec_session_feed(&s, C2S, 3, BYTES("69\0rex"), false, &seg);
+    exec_stream_feed(&s, C2S, 3, BYTES("69\0rex"), false, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 3, EXEC_PIECE_ENDS));
     CHECK(seg.pieces[0].value == 40369);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 3, 3, EXEC_PIECE_BEGINS));
-    exec_session_feed(&s, C2S, 9, BYTES("user\0"), false, &seg);
+    exec_stream_feed(&s, C2S, 9, BYTES("user\0"), false, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 5, EXEC_PIECE_ENDS));
 }
 
 static void
 check_port(const char *text, uint32_t length, uint32_t value, uint16_t anomalies)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
     uint8_t buf[32];
     memcpy(buf, text, length);
     buf[length] = 0;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, buf, length + 1, true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, buf, length + 1, true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, length + 1, WHOLE));
     if (seg.n_pieces) {
         if (seg.pieces[0].value != value || seg.pieces[0].anomalies != anomalies)
@@ -162,10 +162,10 @@ test_stderr_port_validation(void)
 static void
 test_port_with_a_non_digit_is_not_deferred(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("GET / HTTP/1.1\r\n"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("GET / HTTP/1.1\r\n"), true, &seg);
     CHECK(seg.consumed == 16);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 16, EXEC_PIECE_BEGINS | EXEC_PIECE_NOT_HELD));
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_NOT_NUMERIC);
@@ -174,104 +174,104 @@ test_port_with_a_non_digit_is_not_deferred(void)
 static void
 test_port_validation_across_parts(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("999"), false, &seg);
-    exec_session_feed(&s, C2S, 3, BYTES("99\0"), false, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("999"), false, &seg);
+    exec_stream_feed(&s, C2S, 3, BYTES("99\0"), false, &seg);
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_OUT_OF_RANGE);
     CHECK(seg.pieces[0].value == 34463);
     /* A bad byte is reported in the part where it is, once. */
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("1x"), false, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("1x"), false, &seg);
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_NOT_NUMERIC);
-    exec_session_feed(&s, C2S, 2, BYTES("2\0"), false, &seg);
+    exec_stream_feed(&s, C2S, 2, BYTES("2\0"), false, &seg);
     CHECK(seg.pieces[0].anomalies == 0);
 }
 
 static void
 test_name_limits(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
+    exec_stream_init(&s, true, true);
     /* 15 characters pass, 16 are "too long" for the daemon. */
-    exec_session_feed(&s, C2S, 0, BYTES("\0abcdefghijklmno\0abcdefghijklmnop\0x\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0abcdefghijklmno\0abcdefghijklmnop\0x\0"), true, &seg);
     CHECK(seg.n_pieces == 4);
     CHECK(seg.pieces[1].anomalies == 0);
     CHECK(seg.pieces[2].anomalies == EXEC_ANOMALY_PASSWORD_TOO_LONG);
     CHECK(seg.pieces[3].anomalies == 0);
 
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("\0averyveryverylonguser"), false, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0averyveryverylonguser"), false, &seg);
     CHECK(seg.pieces[1].anomalies == EXEC_ANOMALY_USERNAME_TOO_LONG);
-    exec_session_feed(&s, C2S, 22, BYTES("more\0"), false, &seg);
+    exec_stream_feed(&s, C2S, 22, BYTES("more\0"), false, &seg);
     CHECK(seg.pieces[0].anomalies == 0);    /* said once per field */
 }
 
 static void
 test_server_success_then_stdout(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, S2C, 0, BYTES("\0rexuser\n"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, S2C, 0, BYTES("\0rexuser\n"), true, &seg);
     CHECK(seg.n_pieces == 2);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STATUS, 0, 1, WHOLE));
     CHECK(seg.pieces[0].value == 0);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_STDOUT, 1, 8, EXEC_PIECE_BEGINS));
     CHECK(s.status_seen && s.status == 0);
-    exec_session_feed(&s, S2C, 9, BYTES("more\1\0"), true, &seg);
+    exec_stream_feed(&s, S2C, 9, BYTES("more\1\0"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDOUT, 0, 6, 0));
 }
 
 static void
 test_server_error_message(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, S2C, 0, BYTES("\1Login incorrect.\n"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, S2C, 0, BYTES("\1Login incorrect.\n"), true, &seg);
     CHECK(seg.n_pieces == 2);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STATUS, 0, 1, WHOLE));
     CHECK(seg.pieces[0].value == 1);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_ERROR_MESSAGE, 1, 17, WHOLE));
-    exec_session_feed(&s, S2C, 18, BYTES("junk"), true, &seg);
+    exec_stream_feed(&s, S2C, 18, BYTES("junk"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_UNEXPECTED_DATA, 0, 4, EXEC_PIECE_BEGINS));
 }
 
 static void
 test_server_error_split_and_deferred(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, S2C, 0, BYTES("\1username"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, S2C, 0, BYTES("\1username"), true, &seg);
     CHECK(seg.consumed == 1);
     CHECK(seg.n_pieces == 1);
-    exec_session_feed(&s, S2C, 1, BYTES("username too long\n"), true, &seg);
+    exec_stream_feed(&s, S2C, 1, BYTES("username too long\n"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_ERROR_MESSAGE, 0, 18, WHOLE));
 }
 
 static void
 test_success_before_the_command(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, S2C, 0, BYTES("\0out"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, S2C, 0, BYTES("\0out"), true, &seg);
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_EARLY_SUCCESS);
-    exec_session_feed(&s, C2S, 0, BYTES("\0u\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0u\0"), true, &seg);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 1, 2, WHOLE));
 }
 
 static void
 test_unknown_status_byte(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, S2C, 0, BYTES("\x07hello"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, S2C, 0, BYTES("\x07hello"), true, &seg);
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_STATUS_UNKNOWN);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_UNEXPECTED_DATA, 1, 5, EXEC_PIECE_BEGINS));
 }
@@ -279,15 +279,15 @@ test_unknown_status_byte(void)
 static void
 test_retransmission_is_not_shown_twice(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("\0rexuser\0"), true, &seg);
-    exec_session_feed(&s, C2S, 0, BYTES("\0rexuser\0"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0rexuser\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0rexuser\0"), true, &seg);
     CHECK(seg.n_pieces == 1);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_RETRANSMITTED, 0, 9, 0));
     /* Overlap: the new part is still decoded. */
-    exec_session_feed(&s, C2S, 1, BYTES("rexuser\0pw\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 1, BYTES("rexuser\0pw\0"), true, &seg);
     CHECK(seg.n_pieces == 2);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_RETRANSMITTED, 0, 8, 0));
     CHECK(is_piece(&seg, 1, EXEC_PIECE_PASSWORD, 8, 3, WHOLE));
@@ -296,12 +296,12 @@ test_retransmission_is_not_shown_twice(void)
 static void
 test_gap_in_handshake_never_mislabels(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
     /* The segment with the username is lost; the next starts 10 bytes on. */
-    exec_session_feed(&s, C2S, 16, BYTES("ss1\0ls\0input"), true, &seg);
+    exec_stream_feed(&s, C2S, 16, BYTES("ss1\0ls\0input"), true, &seg);
     CHECK(seg.n_pieces == 3);
     CHECK(seg.consumed == 7);   /* "input" may be the command: reassembled */
     CHECK(seg.pieces[0].kind == EXEC_PIECE_LOST && seg.pieces[0].lost == 10);
@@ -311,7 +311,7 @@ test_gap_in_handshake_never_mislabels(void)
     CHECK(is_piece(&seg, 2, EXEC_PIECE_UNIDENTIFIED_STRING, 4, 3, WHOLE));
     /* Three strings at most could follow the port: the third may still be
      * one; past it everything is stdin. */
-    exec_session_feed(&s, C2S, 23, BYTES("input\0tail"), true, &seg);
+    exec_stream_feed(&s, C2S, 23, BYTES("input\0tail"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 6, WHOLE));
     CHECK(is_piece(&seg, 1, EXEC_PIECE_STDIN, 6, 4, EXEC_PIECE_BEGINS));
     CHECK(s.client.lost_total == 10);
@@ -320,50 +320,50 @@ test_gap_in_handshake_never_mislabels(void)
 static void
 test_success_status_proves_stdin_after_a_gap(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
-    exec_session_feed(&s, C2S, 20, BYTES("md\0"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 20, BYTES("md\0"), true, &seg);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 3, EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP));
-    exec_session_feed(&s, S2C, 0, BYTES("\0"), true, &seg);
-    exec_session_feed(&s, C2S, 23, BYTES("a\0b"), true, &seg);
+    exec_stream_feed(&s, S2C, 0, BYTES("\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 23, BYTES("a\0b"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDIN, 0, 3, EXEC_PIECE_BEGINS));
 
     /* An error may come before the client's last strings: no proof. */
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
-    exec_session_feed(&s, C2S, 20, BYTES("md\0"), true, &seg);
-    exec_session_feed(&s, S2C, 0, BYTES("\1username too long\n"), true, &seg);
-    exec_session_feed(&s, C2S, 23, BYTES("a\0"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 20, BYTES("md\0"), true, &seg);
+    exec_stream_feed(&s, S2C, 0, BYTES("\1username too long\n"), true, &seg);
+    exec_stream_feed(&s, C2S, 23, BYTES("a\0"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_UNIDENTIFIED_STRING, 0, 2, WHOLE));
 }
 
 static void
 test_mid_stream_capture(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, false, false);
-    exec_session_feed(&s, C2S, 0, BYTES("ls\0"), true, &seg);
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("ls\0"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, EXEC_PIECE_BEGINS));
-    exec_session_feed(&s, S2C, 0, BYTES("out"), true, &seg);
+    exec_stream_feed(&s, S2C, 0, BYTES("out"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, EXEC_PIECE_BEGINS));
 
     /* The server's status byte proves the handshake is over. */
-    exec_session_init(&s, false, true);
-    exec_session_feed(&s, S2C, 0, BYTES("\0"), true, &seg);
-    exec_session_feed(&s, C2S, 0, BYTES("stdin\0"), true, &seg);
+    exec_stream_init(&s, false, true);
+    exec_stream_feed(&s, S2C, 0, BYTES("\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 0, BYTES("stdin\0"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDIN, 0, 6, EXEC_PIECE_BEGINS));
 }
 
 static void
 test_lost_status_byte(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, S2C, 1, BYTES("output"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, S2C, 1, BYTES("output"), true, &seg);
     CHECK(seg.pieces[0].kind == EXEC_PIECE_LOST && seg.pieces[0].lost == 1);
     CHECK(seg.pieces[0].lost_at == 0 && seg.pieces[0].value == EXEC_PIECE_STATUS);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 6, EXEC_PIECE_BEGINS));
@@ -373,20 +373,20 @@ test_lost_status_byte(void)
 static void
 test_oversized_string_is_not_reassembled_forever(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
     uint32_t n = EXEC_MAX_REASSEMBLY + 10;
     uint8_t *big = malloc(n);
     memset(big, 'A', n);
     big[0] = 0;                         /* empty port */
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, big, n, true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, big, n, true, &seg);
     CHECK(seg.consumed == n);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 1, n - 1, EXEC_PIECE_BEGINS));
     CHECK(seg.pieces[1].anomalies & EXEC_ANOMALY_FIELD_OVERSIZED);
     CHECK(seg.pieces[1].anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG);
     /* The rest arrives as further parts, never deferred again. */
-    exec_session_feed(&s, C2S, n, big + 1, 100, true, &seg);
+    exec_stream_feed(&s, C2S, n, big + 1, 100, true, &seg);
     CHECK(seg.consumed == 100);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_USERNAME, 0, 100, 0));
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_FIELD_OVERSIZED);
@@ -396,10 +396,10 @@ test_oversized_string_is_not_reassembled_forever(void)
 static void
 test_nul_flood(void)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
-    exec_session_init(&s, true, true);
-    exec_session_feed(&s, C2S, 0, BYTES("\0\0\0\0\0\0\0\0"), true, &seg);
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("\0\0\0\0\0\0\0\0"), true, &seg);
     CHECK(seg.n_pieces == 5);
     CHECK(is_piece(&seg, 3, EXEC_PIECE_COMMAND, 3, 1, WHOLE));
     CHECK(is_piece(&seg, 4, EXEC_PIECE_STDIN, 4, 4, EXEC_PIECE_BEGINS));
@@ -421,15 +421,15 @@ label_bytes(const exec_segment_t *seg, uint32_t base, exec_piece_kind_t *labels)
 static int
 labels_by_cuts(const uint32_t *cuts, unsigned n_cuts, bool may_defer, exec_piece_kind_t *labels)
 {
-    exec_session_t s;
+    exec_stream_t s;
     exec_segment_t seg;
     uint32_t start = 0;     /* first byte not yet consumed (TCP keeps the rest) */
-    exec_session_init(&s, true, true);
+    exec_stream_init(&s, true, true);
     for (unsigned c = 0; c <= n_cuts; c++) {
         uint32_t end = c < n_cuts ? cuts[c] : SESSION_LEN;
         if (end <= start)
             continue;
-        exec_session_feed(&s, C2S, start, session_bytes + start, end - start, may_defer, &seg);
+        exec_stream_feed(&s, C2S, start, session_bytes + start, end - start, may_defer, &seg);
         label_bytes(&seg, start, labels);
         start += seg.consumed;
     }

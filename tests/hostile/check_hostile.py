@@ -6,7 +6,7 @@ traffic): tshark must exit 0, print nothing on stderr, and report no dissector
 bug nor a malformed EXEC packet (WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 makes a
 dissector bug fatal); one pass and two passes must show the same exec fields
 and expert infos; and the capture's expected answers must be there: the
-expert infos (the exact strings of packet-exec.c), the decoded fields, and
+expert infos (the exact strings of the plugin's sources), the decoded fields, and
 what a careful analyst must not be told (for instance that reassembly is off
 when it is on, or that there is no stderr channel when the capture shows the
 daemon connecting back).  The big captures run under /usr/bin/time: time and
@@ -29,7 +29,7 @@ import tshark_run  # noqa: E402
 from tshark_run import fields  # noqa: E402
 import hostile_traffic as traffic  # noqa: E402
 
-# The plugin's expert infos (packet-exec.c), verbatim.
+# The plugin's expert infos (packet-exec.c, exec-session-end.c), verbatim.
 E_PORT_NOT_NUMERIC = "Stderr port is not a decimal number"
 E_PORT_RANGE = "Stderr port is above 65535"
 E_STATUS_UNKNOWN = "Status byte is neither 0 nor 1"
@@ -92,7 +92,7 @@ class Capture:
 
     def exec_rows(self):
         """Frames the plugin shows: the EXEC protocol column (frame.protocols
-        misses what the close postdissector adds) or an exec field."""
+        misses what the session-end postdissector adds) or an exec field."""
         return [r for r in self.rows if r["_ws.col.Protocol"] == ["EXEC"] or
                 (r["frame.protocols"] and ":exec" in r["frame.protocols"][0]) or
                 any(r[f] for f in FIELDS if f.startswith("exec."))]

@@ -38,7 +38,7 @@ OOO = ["-o", "tcp.reassemble_out_of_order:TRUE"]
 # Every TCP mode: where TCP hands the dissector a retransmission (no
 # sequence analysis; no desegmentation with error packets dissected) the
 # dissector compares it; where TCP keeps it back (its defaults, out-of-order
-# reassembly, no desegmentation) the close postdissector finds it in the frame.
+# reassembly, no desegmentation) the session-end postdissector finds it in the frame.
 CONFLICT_MODES = {
     "default": [],
     "out-of-order": OOO,

@@ -50,84 +50,19 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import tcp_frames  # noqa: E402
+from tcp_frames import ACK, FIN, PSH, RST, SYN  # noqa: E402
+
 TUNSETIFF = 0x400454CA
 IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
-
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
 def open_tap(name):
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
     return fd
-
-
-def parse_tcp(frame):
-    """Return a dict describing a TCP frame, or None for anything else."""
-    if len(frame) < 14:
-        return None
-    etype = struct.unpack("!H", frame[12:14])[0]
-    off = 14
-    if etype == 0x8100 and len(frame) >= 18:  # VLAN tag (not expected here)
-        etype = struct.unpack("!H", frame[16:18])[0]
-        off = 18
-    if etype == 0x0800:
-        ip = frame[off:]
-        if len(ip) < 20 or ip[9] != 6:
-            return None
-        ihl = (ip[0] & 0x0F) * 4
-        total = struct.unpack("!H", ip[2:4])[0]
-        ipid = struct.unpack("!H", ip[4:6])[0]
-        src, dst = ip[12:16], ip[16:20]
-        tcp = ip[ihl:total]
-        trailer = len(ip) - total
-        fam = 4
-    elif etype == 0x86DD:
-        ip = frame[off:]
-        if len(ip) < 40:
-            return None
-        nxt = ip[6]
-        plen = struct.unpack("!H", ip[4:6])[0]
-        src, dst = ip[8:24], ip[24:40]
-        pos, end = 40, 40 + plen
-        while nxt in (0, 43, 60) and pos + 8 <= end:  # hop-by-hop, routing, dest opts
-            nxt, hlen = ip[pos], (ip[pos + 1] + 1) * 8
-            pos += hlen
-        if nxt != 6:
-            return None
-        tcp = ip[pos:end]
-        trailer = len(ip) - end
-        ipid = None
-        fam = 6
-    else:
-        return None
-    if len(tcp) < 20:
-        return None
-    sport, dport, seq, ack = struct.unpack("!HHII", tcp[:12])
-    hlen = (tcp[12] >> 4) * 4
-    flags = tcp[13]
-    tsval = None
-    opts = tcp[20:hlen]
-    i = 0
-    while i < len(opts):
-        kind = opts[i]
-        if kind == 0:
-            break
-        if kind == 1:
-            i += 1
-            continue
-        if i + 1 >= len(opts):
-            break
-        olen = opts[i + 1]
-        if olen < 2:
-            break
-        if kind == 8 and olen == 10:
-            tsval = struct.unpack("!I", opts[i + 2:i + 6])[0]
-        i += olen
-    return {"fam": fam, "src": bytes(src), "dst": bytes(dst), "sport": sport, "dport": dport,
-            "seq": seq, "ack": ack, "flags": flags, "payload": bytes(tcp[hlen:]), "hlen": hlen,
-            "trailer": trailer, "ipid": ipid, "tsval": tsval}
 
 
 def checksum(data):
@@ -143,15 +78,15 @@ def with_payload_bytes(frame, p, at, new):
     """The frame with payload bytes at..at+len(new) replaced, TCP checksum
     recomputed over the IPv4 or IPv6 pseudo-header."""
     out = bytearray(frame)
-    start = len(frame) - len(p["payload"]) - p["trailer"]
+    start = len(frame) - len(p.payload) - p.trailer
     out[start + at:start + at + len(new)] = new
-    tcp_off = start - p["hlen"]
+    tcp_off = start - p.hlen
     out[tcp_off + 16:tcp_off + 18] = b"\0\0"
-    segment = bytes(out[tcp_off:start + len(p["payload"])])
-    if p["fam"] == 4:
-        pseudo = p["src"] + p["dst"] + struct.pack("!BBH", 0, 6, len(segment))
+    segment = bytes(out[tcp_off:start + len(p.payload)])
+    if p.fam == 4:
+        pseudo = p.src + p.dst + struct.pack("!BBH", 0, 6, len(segment))
     else:
-        pseudo = p["src"] + p["dst"] + struct.pack("!IxxxB", len(segment), 6)
+        pseudo = p.src + p.dst + struct.pack("!IxxxB", len(segment), 6)
     out[tcp_off + 16:tcp_off + 18] = struct.pack("!H", checksum(pseudo + segment))
     return bytes(out)
 
@@ -238,25 +173,25 @@ class Link:
     # ------------------------------------------------------------ tracking
     def track(self, p):
         """Find/create the connection; return (conn, side) with side c or s."""
-        ka = (p["src"], p["sport"])
-        kb = (p["dst"], p["dport"])
+        ka = (p.src, p.sport)
+        kb = (p.dst, p.dport)
         key = (ka, kb) if ka < kb else (kb, ka)
         conn = self.conns.get(key)
-        if p["flags"] & SYN and not p["flags"] & ACK:
-            if conn is None or conn.isn["c"] != p["seq"]:
+        if p.flags & SYN and not p.flags & ACK:
+            if conn is None or conn.isn["c"] != p.seq:
                 self.nconn += 1
-                conn = Conn(self.nconn, ka, kb, p["seq"])
+                conn = Conn(self.nconn, ka, kb, p.seq)
                 self.conns[key] = conn
-                port = p["dport"]
+                port = p.dport
                 self.nexec[port] = self.nexec.get(port, 0) + 1
                 conn.exec_num = self.nexec[port]
         if conn is None:  # mid-stream (not expected): treat the sender as client
             self.nconn += 1
-            conn = Conn(self.nconn, ka, kb, (p["seq"] - 1) & 0xFFFFFFFF)
+            conn = Conn(self.nconn, ka, kb, (p.seq - 1) & 0xFFFFFFFF)
             self.conns[key] = conn
         side = "c" if ka == conn.client else "s"
-        if side == "s" and p["flags"] & SYN and conn.isn["s"] is None:
-            conn.isn["s"] = p["seq"]
+        if side == "s" and p.flags & SYN and conn.isn["s"] is None:
+            conn.isn["s"] = p.seq
         return conn, side
 
     def rel(self, conn, side, seq):
@@ -270,7 +205,7 @@ class Link:
         a = self.a
         if not (a.drop or a.dup or a.reorder):
             return None
-        ident = (conn.num, d, relseq if relseq is not None else p["seq"], len(p["payload"]), p["flags"])
+        ident = (conn.num, d, relseq if relseq is not None else p.seq, len(p.payload), p.flags)
         n = self.copies.get(ident, 0)
         self.copies[ident] = n + 1
         h = hashlib.sha256(("%d|%r|%d" % (a.seed, ident, n)).encode()).digest()
@@ -314,16 +249,16 @@ class Link:
     def handle(self, src, frame):
         self.stats["frames"] += 1
         d = "c2s" if src == "A" else "s2c"
-        p = parse_tcp(frame)
+        p = tcp_frames.parse_frame(frame)
         if p is None:
             self.write(d, frame)
             return
         self.stats["tcp"] += 1
         conn, side = self.track(p)
-        relseq = self.rel(conn, side, p["seq"])
+        relseq = self.rel(conn, side, p.seq)
         other = "s" if side == "c" else "c"
-        relack = self.rel(conn, other, p["ack"]) if p["flags"] & ACK else None
-        plen = len(p["payload"])
+        relack = self.rel(conn, other, p.ack) if p.flags & ACK else None
+        plen = len(p.payload)
         new_data = False
         retrans = False
         if plen and relseq is not None:
@@ -335,16 +270,16 @@ class Link:
                 retrans = True
             conn.maxend[side] = max(conn.maxend[side], end)
         exec_side_port = conn.server[1]
-        info = {"dir": d, "conn": conn.num, "sport": p["sport"], "dport": p["dport"], "seq": p["seq"],
+        info = {"dir": d, "conn": conn.num, "sport": p.sport, "dport": p.dport, "seq": p.seq,
                 "exec": "%d:%d" % (exec_side_port, conn.exec_num),
-                "flags": flagstr(p["flags"]), "relseq": relseq, "relack": relack, "len": plen,
-                "ipid": p["ipid"], "tsval": p["tsval"], "retrans": int(retrans),
-                "head": p["payload"][:24].hex()}
+                "flags": flagstr(p.flags), "relseq": relseq, "relack": relack, "len": plen,
+                "ipid": p.ipid, "tsval": p.tsval, "retrans": int(retrans),
+                "head": p.payload[:24].hex()}
 
         action, rule = None, ""
         for t in self.targets:
             port_ok = exec_side_port == t.port
-            if t.matches(conn, side, port_ok, new_data, p["payload"]):
+            if t.matches(conn, side, port_ok, new_data, p.payload):
                 t.fired = True
                 action, rule = t.action, t.spec
                 break
@@ -366,7 +301,7 @@ class Link:
         elif action == "conflict":
             self.stats["conflict"] += 1
             t = next(t for t in self.targets if t.spec == rule)
-            at = p["payload"].find(t.has) if t.has is not None else 0
+            at = p.payload.find(t.has) if t.has is not None else 0
             self.write(d, frame)
             self.write(d, with_payload_bytes(frame, p, at, t.replacement))
             self.logline(info, "conflict", rule)

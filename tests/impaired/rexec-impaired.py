@@ -44,107 +44,41 @@ Rules (the README explains them):
     the password, ... each one whose delimiting NUL before it is captured.
   * status: the server byte at offset 0.  error_message: the bytes after a
     0x01 status up to and including the first newline, all captured.
-Standard library only; run with Debian's /usr/bin/python3.
+Standard library only (and tests/common/tcp_frames.py); run with Debian's
+/usr/bin/python3.
 """
 import json
 import os
 import re
 import socket
-import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import tcp_frames  # noqa: E402
+from tcp_frames import ACK, FIN, RST, SYN  # noqa: E402
 
 EXEC_PORT = 512
 FIELDS = ["stderr_port", "username", "password", "command"]
 MASK = 0xFFFFFFFF
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 SERVER_KEEP = 1 << 20      # server stream bytes kept per connection
 
 
 # ------------------------------------------------------------------ pcap
-class Frame:
-    __slots__ = ("num", "t", "src", "dst", "sport", "dport", "seq", "ack", "flags",
-                 "plen", "data", "ipid", "tsval", "fam", "caplen", "origlen")
-
-
 def read_pcap(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    magic = raw[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
-        raise SystemExit("%s: not a pcap file" % path)
-    nsec = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    linktype = struct.unpack(e + "I", raw[20:24])[0]
-    if linktype != 1:
+    """The TCP frames of an Ethernet capture, each a tcp_frames.Segment with
+    num, t, caplen and origlen; a frame cut after the TCP flags parses."""
+    linktype, records = tcp_frames.read_pcap(path)
+    if linktype != tcp_frames.ETHERNET:
         raise SystemExit("%s: link type %d, only Ethernet is supported" % (path, linktype))
-    pos, num, out = 24, 0, []
-    while pos + 16 <= len(raw):
-        sec, frac, incl, orig = struct.unpack(e + "IIII", raw[pos:pos + 16])
-        pkt = raw[pos + 16:pos + 16 + incl]
-        pos += 16 + incl
-        num += 1
-        fr = parse_frame(pkt)
+    out = []
+    for rec in records:
+        fr = tcp_frames.parse_frame(rec.data, min_tcp=14)
         if fr is None:
             continue
-        fr.num = num
-        fr.t = sec + frac / (1e9 if nsec else 1e6)
-        fr.caplen, fr.origlen = incl, orig
+        fr.num, fr.t, fr.caplen, fr.origlen = rec.num, rec.t, rec.caplen, rec.origlen
         out.append(fr)
     return out
-
-
-def parse_frame(pkt):
-    """Parse Ethernet/IP/TCP; tolerate truncation after the TCP flags."""
-    if len(pkt) < 14:
-        return None
-    etype = struct.unpack("!H", pkt[12:14])[0]
-    ip = pkt[14:]
-    if etype == 0x0800:
-        if len(ip) < 20 or ip[9] != 6:
-            return None
-        ihl = (ip[0] & 0x0F) * 4
-        total = struct.unpack("!H", ip[2:4])[0]
-        ipid = struct.unpack("!H", ip[4:6])[0]
-        src, dst = ip[12:16], ip[16:20]
-        tcp_off, ip_end, fam = ihl, total, 4
-    elif etype == 0x86DD:
-        if len(ip) < 40 or ip[6] != 6:
-            return None
-        src, dst = ip[8:24], ip[24:40]
-        tcp_off, ip_end, ipid, fam = 40, 40 + struct.unpack("!H", ip[4:6])[0], None, 6
-    else:
-        return None
-    tcp = ip[tcp_off:ip_end]
-    if len(tcp) < 14:
-        return None
-    fr = Frame()
-    fr.fam = fam
-    fr.src, fr.dst = bytes(src), bytes(dst)
-    fr.sport, fr.dport, fr.seq, fr.ack = struct.unpack("!HHII", tcp[:12])
-    hlen = (tcp[12] >> 4) * 4
-    fr.flags = tcp[13]
-    fr.plen = max(0, (ip_end - tcp_off) - hlen)
-    fr.data = bytes(tcp[hlen:])            # captured payload (may be shorter than plen)
-    fr.ipid = ipid
-    fr.tsval = None
-    opts, i = tcp[20:hlen], 0
-    while i < len(opts):
-        kind = opts[i]
-        if kind == 0:
-            break
-        if kind == 1:
-            i += 1
-            continue
-        if i + 1 >= len(opts) or opts[i + 1] < 2:
-            break
-        if kind == 8 and opts[i + 1] == 10 and i + 6 <= len(opts):
-            fr.tsval = struct.unpack("!I", opts[i + 2:i + 6])[0]
-        i += opts[i + 1]
-    return fr
 
 
 def addr(b):
@@ -265,16 +199,16 @@ class Session:
                 continue
             if client:
                 if f.plen:
-                    self.c.add(o, f.data, f.num)
+                    self.c.add(o, f.payload, f.num)
                     self.c_cov.update(range(o, o + f.plen))
                 self.c_end = max(self.c_end, o + f.plen)
                 if f.flags & FIN and self.c_fin is None:
                     self.c_fin = o + f.plen
             else:
                 if f.plen:
-                    if o == 0 and f.data and self.status_frame_ack is None and f.flags & ACK:
+                    if o == 0 and f.payload and self.status_frame_ack is None and f.flags & ACK:
                         self.status_frame_ack = f.ack
-                    self.s.add(o, f.data, f.num)
+                    self.s.add(o, f.payload, f.num)
                 self.s_end = max(self.s_end, o + f.plen)
                 if f.flags & FIN and self.s_fin is None:
                     self.s_fin = o + f.plen
@@ -422,14 +356,14 @@ def conflicts(c, s):
     for f in c.frames:
         client = (f.src, f.sport) == c.client
         origin = s.c_origin if client else s.s_origin
-        o = rel(f.seq, origin) if origin is not None and f.data else None
+        o = rel(f.seq, origin) if origin is not None and f.payload else None
         if o is None:
             continue
         for name, start, end, kept in spans:
             if (kept is s.c) != client:
                 continue
-            differ = [p for p in range(max(start, o), min(end, o + len(f.data)))
-                      if kept.has(p) and kept.frame(p) != f.num and kept.get(p) != f.data[p - o]]
+            differ = [p for p in range(max(start, o), min(end, o + len(f.payload)))
+                      if kept.has(p) and kept.frame(p) != f.num and kept.get(p) != f.payload[p - o]]
             if differ:
                 rows.append({"field": "retransmission_conflict", "value": "%s at %d" % (name, differ[0]),
                              "frame": f.num, "identified": f.num,
@@ -567,7 +501,7 @@ def stderr_bytes(c, conns, layout):
     for o in conns:
         if (not o.is_exec and o.server == (c.client[0], int(port)) and o.client[0] == c.server[0]
                 and o.first > c.first):
-            return sum(len(f.data) for f in o.frames if (f.src, f.sport) == o.client)
+            return sum(len(f.payload) for f in o.frames if (f.src, f.sport) == o.client)
     return 0
 
 
@@ -819,7 +753,7 @@ def verify(link_path, rx_path, tx_path):
             print("verify: %s: receiver frames %s (identical copies)" % (label, got))
         elif r["action"] == "conflict":
             got = [f for f in rx if fkey(f) == k]
-            if len(got) != 2 or got[0].data == got[1].data or k not in txk:
+            if len(got) != 2 or got[0].payload == got[1].payload or k not in txk:
                 bad.append("%s: want the sender's frame at the receiver, then a copy with other bytes" % label)
             print("verify: %s: receiver frames %s (the second with other bytes)" % (label, [f.num for f in got]))
         elif r["action"].startswith("released"):

@@ -189,7 +189,7 @@ first_pass(capture_t *cap)
     cap->epan = epan_new(&cap->prov, &funcs);
     record_init(&cap->record);
     /* As the GUI's first pass: a tree only when a postdissector asks for
-     * fields (the exec close postdissector does without TCP's sequence
+     * fields (the exec session-end postdissector does without TCP's sequence
      * analysis), never visible, no columns. */
     epan_dissect_t *edt = epan_dissect_new(cap->epan, postdissectors_want_hfids(), FALSE);
     while (record_read_next(cap->wth, &cap->record, &offset)) {

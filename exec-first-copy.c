@@ -1,0 +1,135 @@
+/* exec-first-copy.c: retransmissions that carry other bytes than the first
+ * copy of the handshake or the reply.  TCP receivers keep bytes they
+ * already have, so the first copy is what the other side most likely used,
+ * and an observer that believed the second copy would be fooled.  The
+ * first copy is kept by engine/exec-overlap.c (plain C); this file feeds it
+ * on the first pass, stores what differs per frame, and shows it (field
+ * exec.retransmission_conflict, expert info exec.overlap_conflict).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-first-copy.h"
+
+#include <epan/expert.h>
+#include <epan/strutil.h>
+
+#include "exec-takeover.h"
+
+static int hf_exec_retransmission_conflict = -1;
+
+static expert_field ei_exec_overlap_conflict = EI_INIT;
+
+struct exec_first_copy {
+    exec_overlap_t kept;
+    wmem_tree_t *conflicts;     /* frame number -> exec_conflicts_t, made at the first */
+};
+
+void
+proto_register_exec_first_copy(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_exec_retransmission_conflict,
+          { "Retransmission Conflict At", "exec.retransmission_conflict", FT_UINT64, BASE_DEC, NULL, 0,
+            "Stream offset of the first byte a retransmission carries differently from the first copy", HFILL } },
+    };
+    static ei_register_info ei[] = {
+        { &ei_exec_overlap_conflict,
+          { "exec.overlap_conflict", PI_SEQUENCE, PI_WARN,
+            "Retransmitted bytes differ from the first copy (the receiver most likely used the first)",
+            EXPFILL } },
+    };
+    exec_register_fields(hf, array_length(hf));
+    exec_register_experts(ei, array_length(ei));
+}
+
+static void *
+resize_in_file_scope(void *ptr, size_t size)
+{
+    return wmem_realloc(wmem_file_scope(), ptr, size);
+}
+
+gboolean
+exec_first_copy_holds(const exec_session_t *session, exec_direction_t direction, guint64 position)
+{
+    const struct exec_first_copy *first = session->first_copy;
+    return first && position < first->kept.flow[direction].length;
+}
+
+const exec_conflicts_t *
+exec_first_copy_compare(const exec_session_t *session, exec_direction_t direction, guint64 position,
+                        const guint8 *data, guint32 length, guint32 tvb_offset)
+{
+    const struct exec_first_copy *first = session->first_copy;
+    exec_overlap_conflict_t found[EXEC_OVERLAP_MAX_FIELDS];
+    unsigned count = first ? exec_overlap_conflicts(&first->kept, direction, position, data, length, found) : 0;
+    if (count == 0)
+        return NULL;
+    exec_conflicts_t *conflicts = wmem_new0(wmem_file_scope(), exec_conflicts_t);
+    for (unsigned i = 0; i < count; i++) {
+        exec_conflict_t *conflict = &conflicts->conflict[i];
+        conflict->kind = found[i].kind;
+        conflict->differs_at = found[i].differs_at;
+        conflict->offset = tvb_offset + (guint32)(found[i].start - position);
+        conflict->length = found[i].length;
+        /* Text now: the kept bytes may move as the copy grows. */
+        conflict->first_copy = format_text(wmem_file_scope(), (const void *)found[i].first_copy,
+                                           found[i].length);
+    }
+    conflicts->count = (guint8)count;
+    return conflicts;
+}
+
+void
+exec_first_copy_check(exec_session_t *session, const packet_info *pinfo, exec_direction_t direction,
+                      guint64 position, const guint8 *data, const exec_piece_t *piece)
+{
+    struct exec_first_copy *first = session->first_copy;
+
+    if (piece->kind != EXEC_PIECE_RETRANSMITTED) {
+        if (!first && exec_overlap_keeps(piece->kind))
+            first = session->first_copy = wmem_new0(wmem_file_scope(), struct exec_first_copy);
+        if (first)
+            exec_overlap_keep(&first->kept, direction, piece->kind, position + piece->offset,
+                              data + piece->offset, piece->length, resize_in_file_scope);
+        return;
+    }
+    const exec_conflicts_t *conflicts = first ?
+            exec_first_copy_compare(session, direction, position + piece->offset, data + piece->offset,
+                                    piece->length, piece->offset) : NULL;
+    if (!conflicts)
+        return;
+    if (!first->conflicts)
+        first->conflicts = wmem_tree_new(wmem_file_scope());
+    wmem_tree_insert32(first->conflicts, pinfo->num, (void *)conflicts);
+}
+
+const exec_conflicts_t *
+exec_first_copy_conflicts(const exec_session_t *session, const packet_info *pinfo)
+{
+    const struct exec_first_copy *first = session->first_copy;
+    return first && first->conflicts ?
+           (const exec_conflicts_t *)wmem_tree_lookup32(first->conflicts, pinfo->num) : NULL;
+}
+
+/* The receiver kept the bytes it already had, so the first copy is what it
+ * most likely used. */
+void
+exec_first_copy_show(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,
+                     const exec_conflicts_t *conflicts, exec_direction_t direction)
+{
+    for (unsigned i = 0; conflicts && i < conflicts->count; i++) {
+        const exec_conflict_t *conflict = &conflicts->conflict[i];
+        const char *field = exec_piece_kind_name(conflict->kind);
+        proto_item *item = proto_tree_add_uint64(tree, hf_exec_retransmission_conflict, tvb, conflict->offset,
+                                                 conflict->length, conflict->differs_at);
+        proto_item_set_generated(item);
+        expert_add_info_format(pinfo, item, &ei_exec_overlap_conflict,
+                               "Retransmitted %s differs from the first copy at offset %" PRIu64
+                               ": \"%s\" vs \"%s\"; the %s most likely used the first copy",
+                               field, conflict->differs_at,
+                               tvb_format_text(pinfo->pool, tvb, conflict->offset, conflict->length),
+                               conflict->first_copy,
+                               direction == EXEC_CLIENT_TO_SERVER ? "server" : "client");
+        exec_info_printf(info, "Retransmitted %s differs", field);
+    }
+}

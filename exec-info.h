@@ -1,0 +1,36 @@
+/* exec-info.h: the Info column of exec's frames, built front to back in a
+ * buffer and written with one call.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef EXEC_INFO_H
+#define EXEC_INFO_H
+
+#include "ws-compat.h"
+
+#include <epan/packet.h>
+
+/* Every column call walks all the columns, and this runs on every frame:
+ * the text is built here (the session prefix, then one entry per piece)
+ * and written once. */
+typedef struct {
+    packet_info *pinfo;
+    gboolean started;       /* text is there already: the next entry needs ", " */
+    size_t length;
+    char text[COL_MAX_INFO_LEN];
+} exec_info_t;
+
+/* after_text: entries follow text already in the column. */
+void exec_info_start(exec_info_t *info, packet_info *pinfo, gboolean after_text);
+/* As the built-in does: the session's username and command (NULL: not
+ * shown), as the two preferences say. */
+void exec_info_session_prefix(exec_info_t *info, const char *username, const char *command);
+/* One entry each. */
+void exec_info_text(exec_info_t *info, const char *text);
+void exec_info_printf(exec_info_t *info, const char *format, ...) G_GNUC_PRINTF(2, 3);
+/* "stdout 1448 bytes", the text of most frames, without a printf. */
+void exec_info_byte_count(exec_info_t *info, const char *stream, guint32 bytes);
+/* In place of the column's text (after a fence), or after it. */
+void exec_info_write(exec_info_t *info, gboolean replace);
+
+#endif /* EXEC_INFO_H */

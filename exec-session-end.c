@@ -1,0 +1,330 @@
+/* exec-session-end.c: what TCP hands no subdissector, seen by a
+ * postdissector (it sees every frame): the control connection's FINs and
+ * resets (segments without payload), which end the login ("Closed without
+ * reply": the server's FIN before any status byte) or the session ("Session
+ * end": byte counts, a stderr channel that never connected), and, with
+ * TCP's default preferences, retransmissions, whose bytes are found in the
+ * frame and compared with the first copy (exec-first-copy.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-session-end.h"
+
+#include <epan/expert.h>
+#include <epan/proto_data.h>
+
+#include "exec-first-copy.h"
+#include "exec-frame.h"
+#include "exec-info.h"
+#include "exec-session.h"
+#include "exec-stderr.h"
+#include "exec-takeover.h"
+#include "exec-taps.h"
+#include "ws-private.h"
+
+static int hf_exec_closed_without_reply = -1;
+static int hf_exec_stdin_bytes = -1;
+static int hf_exec_stdout_bytes = -1;
+static int hf_exec_stderr_bytes = -1;
+
+static expert_field ei_exec_closed_without_reply = EI_INIT;
+static expert_field ei_exec_stderr_never_connected = EI_INIT;
+
+static dissector_handle_t session_end_handle;
+static protocol_t *exec_protocol;
+static int hf_tcp_flags = -1;   /* TCP's, asked for when its sequence analysis is off */
+
+/* What the postdissector found in a frame (first pass): a control-connection
+ * FIN that ends something, the login (no status byte ever came) or the
+ * session (byte counts as they stood then), and retransmitted bytes TCP
+ * kept from the dissector that differ from the first copy. */
+typedef struct {
+    exec_session_t *session;
+    const char *username;       /* the session's, as known at this frame */
+    const char *command;
+    gboolean after_payload;     /* the frame's payload was dissected too */
+    const exec_conflicts_t *withheld_conflicts;     /* offsets in the frame */
+    gboolean closed_without_reply;
+    const char *why;            /* what the bytes say of the refusal */
+    gboolean session_end;
+    gboolean stderr_never_connected;
+    guint64  stdin_bytes;
+    guint64  stdout_bytes;
+    guint64  stderr_bytes;
+} exec_end_record_t;
+
+/* Without TCP's sequence analysis, the postdissector needs TCP's flags
+ * field to see a FIN.  Asking for a field makes Wireshark build a protocol
+ * tree for every frame, so only in that mode. */
+static void
+want_tcp_flags_without_sequence_analysis(void)
+{
+    GArray *wanted = NULL;
+    if (!exec_tcp_analyzes_sequence() && hf_tcp_flags > 0) {
+        wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), 1);
+        g_array_append_val(wanted, hf_tcp_flags);
+    }
+    set_postdissector_wanted_hfids(session_end_handle, wanted);
+}
+
+/* The flags of the frame's last TCP header, from the tree the postdissector
+ * is primed with when TCP's sequence analysis is off; 0 when the tree does
+ * not hold them. */
+static guint32
+tcp_flags_in_tree(proto_tree *tree)
+{
+    GPtrArray *items = tree && hf_tcp_flags > 0 ? proto_get_finfo_ptr_array(tree, hf_tcp_flags) : NULL;
+    if (!items || items->len == 0)
+        return 0;
+    return exec_finfo_uint((field_info *)g_ptr_array_index(items, items->len - 1));
+}
+
+/* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
+ * subdissector the flags of segments with payload only; for a bare FIN (a
+ * frame whose payload we did not just see) its sequence analysis has just
+ * queued a segment one sequence number long.  Without that analysis TCP
+ * keeps no trace of the FIN, so its flags field is read from the tree. */
+static gboolean
+frame_has_fin(const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo,
+              proto_tree *tree)
+{
+    if (session->payload_frame == pinfo->num)
+        return session->payload_fin_frame == pinfo->num;
+    exec_tcp_segment_t newest;
+    if (exec_tcp_newest_segment(tcpd, &newest))
+        return newest.frame == pinfo->num && newest.nextseq - newest.seq == 1;
+    return (tcp_flags_in_tree(tree) & TH_FIN) != 0;
+}
+
+/* Why the server closed without a status byte, as far as the bytes say. */
+static const char *
+why_no_reply(const exec_session_t *session)
+{
+    return exec_stderr_failed(session) ? "it could not connect back to the stderr port" :
+           exec_stream_in_data_phase(&session->stream) ? "wrong password or unknown user" :
+           "the client's request was incomplete";
+}
+
+/* First pass: a FIN of the control connection that ends the login (the
+ * server's, before any status byte) or the session (the second FIN). */
+static exec_end_record_t *
+classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, const struct tcp_analysis *tcpd,
+               exec_direction_t direction)
+{
+    if (session->rst_seen)
+        return NULL;
+    /* A reset ends the session too (the daemon resets after an error when
+     * the request was not read to its end): TCP's completeness flags say
+     * when the conversation first saw one. */
+    gboolean rst = exec_tcp_saw_rst(tcpd);
+    if (rst)
+        session->rst_seen = TRUE;
+    else if (session->fin_seen[direction] || !frame_has_fin(session, tcpd, pinfo, tree))
+        return NULL;
+    gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !session->stream.status_seen &&
+                        !session->fin_seen[direction] && session->closed_frame == 0 &&
+                        session->stream.server.start_seen && session->stream.server.lost_total == 0;
+    session->fin_seen[direction] = TRUE;
+    gboolean ends = rst || session->fin_seen[!direction];
+    if (!no_reply && !ends)
+        return NULL;
+
+    exec_end_record_t *end = wmem_new0(wmem_file_scope(), exec_end_record_t);
+    if (no_reply) {
+        session->closed_frame = pinfo->num;
+        end->closed_without_reply = TRUE;
+        end->why = why_no_reply(session);
+    }
+    if (ends) {
+        exec_stderr_session_ended(session);
+        end->session_end = TRUE;
+        end->stderr_never_connected = session->stderr_abandoned;
+        end->stdin_bytes = session->stdin_bytes;
+        end->stdout_bytes = session->stdout_bytes;
+        end->stderr_bytes = session->stderr_bytes;
+    }
+    return end;
+}
+
+/* First pass: the part of this frame's segment TCP kept from the dissector
+ * (with its default preferences it hands no subdissector a retransmission),
+ * compared with the first copy.  TCP's sequence analysis has just queued the
+ * segment: its raw sequence number finds the bytes in the frame. */
+static const exec_conflicts_t *
+classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_session_t *session,
+                  const struct tcp_analysis *tcpd, exec_direction_t direction)
+{
+    exec_tcp_segment_t segment;
+    if (!session->first_copy || !exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
+        !session->origin_known[direction])
+        return NULL;
+
+    /* In the units TCP hands the dissector. */
+    guint32 seq = exec_tcp_relative_seq() ?
+            segment.seq - exec_tcp_flow_base_seq(exec_tcp_flow_of_frame(tcpd)) : segment.seq;
+    guint32 withheld = G_MAXUINT32;
+    if (session->payload_frame == pinfo->num) {
+        /* The rest was handed over and compared there. */
+        gint32 before_handed = (gint32)(session->payload_seq - seq);
+        if (before_handed <= 0)
+            return NULL;
+        withheld = (guint32)before_handed;
+    }
+    guint64 position = exec_session_stream_position(session, direction, seq);
+    if (!exec_first_copy_holds(session, direction, position))
+        return NULL;            /* nothing kept there to compare with */
+
+    guint32 captured = tvb_captured_length(tvb);
+    const guint8 *frame_bytes = tvb_get_ptr(tvb, 0, captured);
+    exec_frame_payload_t payload;
+    if (!exec_frame_find_tcp_payload(frame_bytes, captured, (guint16)pinfo->srcport, (guint16)pinfo->destport,
+                                     segment.seq, segment.nextseq - segment.seq, &payload))
+        return NULL;
+    return exec_first_copy_compare(session, direction, position, frame_bytes + payload.offset,
+                                   MIN(payload.length, withheld), payload.offset);
+}
+
+/* First pass: what the postdissector shows on this frame, or NULL. */
+static exec_end_record_t *
+classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session)
+{
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(session->conversation, pinfo);
+    if (!tcpd)
+        return NULL;
+    exec_direction_t direction = exec_session_direction(session, pinfo);
+    const exec_conflicts_t *withheld = classify_withheld(tvb, pinfo, session, tcpd, direction);
+    exec_end_record_t *end = classify_close(pinfo, tree, session, tcpd, direction);
+    if (!end && !withheld)
+        return NULL;
+    if (!end)
+        end = wmem_new0(wmem_file_scope(), exec_end_record_t);
+    end->session = session;
+    end->withheld_conflicts = withheld;
+    end->username = session->username;
+    end->command = session->command;
+    end->after_payload = session->payload_frame == pinfo->num;
+    return end;
+}
+
+static void
+add_count(proto_tree *tree, tvbuff_t *tvb, int hf, guint64 count)
+{
+    proto_item_set_generated(proto_tree_add_uint64(tree, hf, tvb, 0, 0, count));
+}
+
+static void
+show_closed_without_reply(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,
+                          const exec_end_record_t *end)
+{
+    exec_info_text(info, "Closed without reply");
+    proto_item *item = proto_tree_add_item(tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
+    proto_item_set_generated(item);
+    expert_add_info_format(pinfo, item, &ei_exec_closed_without_reply,
+                           "Server closed the connection without a status byte: %s", end->why);
+    exec_taps_queue(pinfo, end->session, "Closed without reply");
+}
+
+static void
+show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,
+                 const exec_end_record_t *end)
+{
+    exec_info_printf(info, "Session end: stdin %" PRIu64 ", stdout %" PRIu64 ", stderr %" PRIu64 " bytes",
+                     end->stdin_bytes, end->stdout_bytes, end->stderr_bytes);
+    add_count(tree, tvb, hf_exec_stdin_bytes, end->stdin_bytes);
+    add_count(tree, tvb, hf_exec_stdout_bytes, end->stdout_bytes);
+    add_count(tree, tvb, hf_exec_stderr_bytes, end->stderr_bytes);
+    if (end->stderr_never_connected)
+        expert_add_info(pinfo, ti, &ei_exec_stderr_never_connected);
+}
+
+static int
+dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (exec_sessions_seen() == 0 || pinfo->ptype != PT_TCP || !proto_is_protocol_enabled(exec_protocol))
+        return 0;
+
+    /* The FIN may share the frame with payload: a key no sequence number
+     * takes, under the shared id (the built-in keeps no frame data). */
+    exec_end_record_t *end;
+    if (PINFO_FD_VISITED(pinfo)) {
+        end = (exec_end_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
+    } else {
+        /* The control dissector has just seen this frame's payload: no
+         * need to look the session up again. */
+        exec_session_t *session = exec_session_with_payload_in(pinfo);
+        if (!session)
+            session = exec_session_find(pinfo);
+        end = session ? classify_end(tvb, pinfo, tree, session) : NULL;
+        if (end)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, end);
+    }
+    if (!end)
+        return 0;
+
+    proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
+    proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
+    /* A close mark makes the frame exec's; withheld bytes alone leave it
+     * TCP's retransmission, with exec's warning after TCP's text. */
+    gboolean closes = end->closed_without_reply || end->session_end;
+    gboolean replace_info = closes && !end->after_payload;
+    exec_info_t info_column, *info = &info_column;
+    exec_info_start(info, pinfo, !replace_info);
+    if (closes) {
+        col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
+    }
+    if (replace_info) {
+        /* TCP fences its text on newer Wireshark: this frame is ours now. */
+        col_clear_fence(pinfo->cinfo, COL_INFO);
+        exec_info_session_prefix(info, end->username, end->command);
+    }
+    if (end->closed_without_reply)
+        show_closed_without_reply(exec_tree, tvb, pinfo, info, end);
+    if (end->session_end)
+        show_session_end(exec_tree, ti, tvb, pinfo, info, end);
+    exec_first_copy_show(exec_tree, tvb, pinfo, info, end->withheld_conflicts,
+                         exec_session_direction(end->session, pinfo));
+    exec_info_write(info, replace_info);
+    return 0;
+}
+
+void
+proto_register_exec_session_end(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_exec_closed_without_reply,
+          { "Closed Without Reply", "exec.closed_without_reply", FT_NONE, BASE_NONE, NULL, 0,
+            "The server closed the connection before sending a status byte", HFILL } },
+        { &hf_exec_stdin_bytes,
+          { "Session Stdin Bytes", "exec.stdin_bytes", FT_UINT64, BASE_DEC, NULL, 0,
+            "Bytes the client sent after the command", HFILL } },
+        { &hf_exec_stdout_bytes,
+          { "Session Stdout Bytes", "exec.stdout_bytes", FT_UINT64, BASE_DEC, NULL, 0,
+            "Bytes the server sent after a success status", HFILL } },
+        { &hf_exec_stderr_bytes,
+          { "Session Stderr Bytes", "exec.stderr_bytes", FT_UINT64, BASE_DEC, NULL, 0,
+            "Bytes of standard error on the stderr channel", HFILL } },
+    };
+    static ei_register_info ei[] = {
+        { &ei_exec_closed_without_reply,
+          { "exec.closed_without_reply.expert", PI_RESPONSE_CODE, PI_WARN,
+            "Server closed the connection without a status byte", EXPFILL } },
+        { &ei_exec_stderr_never_connected,
+          { "exec.stderr_never_connected", PI_SEQUENCE, PI_NOTE,
+            "The announced stderr channel never connected", EXPFILL } },
+    };
+    exec_register_fields(hf, array_length(hf));
+    exec_register_experts(ei, array_length(ei));
+    register_init_routine(want_tcp_flags_without_sequence_analysis);
+}
+
+void
+proto_reg_handoff_exec_session_end(void)
+{
+    /* No protocol on the handle: Wireshark would add and drop an exec layer
+     * for every frame; the postdissector checks that exec is enabled. */
+    exec_protocol = find_protocol_by_id(proto_exec);
+    session_end_handle = create_dissector_handle(dissect_exec_session_end, -1);
+    register_postdissector(session_end_handle);
+    hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
+}

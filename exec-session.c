@@ -1,0 +1,231 @@
+/* exec-session.c: the sessions.  A session is made at the first payload of
+ * its control connection, with where each direction's stream starts in
+ * TCP's sequence numbers; on the first pass it is found again by the
+ * frame's port pair.  Also the stream position of a segment, and the TCP
+ * preferences that decide which sequence numbers TCP hands over.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "exec-session.h"
+
+#include <string.h>
+
+#include "exec-takeover.h"
+#include "ws-private.h"
+
+static guint32 sessions_seen;
+
+/* First pass: the sessions by port pair (client port << 16 | server port,
+ * newest first), and the ports servers listen on.  A conversation lookup
+ * costs about as much as the rest of the plugin's work on a data frame, and
+ * the session-end postdissector needs the session of every TCP frame. */
+static wmem_map_t *sessions_by_ports;
+static guint8 server_ports[(G_MAXUINT16 + 1) / 8];
+static exec_session_t *last_payload_session;    /* first pass: the frame just classified */
+
+static pref_t *tcp_relative_seq_pref;
+static pref_t *tcp_analyze_seq_pref;
+static gboolean tcp_seq_relative;   /* what TCP hands: preferences apply with a new pass */
+
+gboolean
+exec_tcp_analyzes_sequence(void)
+{
+    return tcp_analyze_seq_pref && exec_pref_current_bool(tcp_analyze_seq_pref);
+}
+
+/* TCP hands relative sequence numbers only when both its preferences say
+ * so: without sequence analysis they stay absolute. */
+static gboolean
+tcp_relative_sequence_numbers(void)
+{
+    return tcp_relative_seq_pref && exec_pref_current_bool(tcp_relative_seq_pref) &&
+           exec_tcp_analyzes_sequence();
+}
+
+gboolean
+exec_tcp_relative_seq(void)
+{
+    return tcp_seq_relative;
+}
+
+static void
+sessions_init(void)
+{
+    sessions_seen = 0;
+    memset(server_ports, 0, sizeof server_ports);
+    last_payload_session = NULL;
+    tcp_seq_relative = tcp_relative_sequence_numbers();
+}
+
+void
+exec_session_register(void)
+{
+    register_init_routine(sessions_init);
+    sessions_by_ports = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+                                               g_direct_hash, g_direct_equal);
+}
+
+void
+exec_session_handoff(void)
+{
+    module_t *tcp_module = prefs_find_module("tcp");
+    tcp_relative_seq_pref = tcp_module ?
+            prefs_find_preference(tcp_module, "relative_sequence_numbers") : NULL;
+    tcp_analyze_seq_pref = tcp_module ?
+            prefs_find_preference(tcp_module, "analyze_sequence_numbers") : NULL;
+}
+
+guint32
+exec_sessions_seen(void)
+{
+    return sessions_seen;
+}
+
+static gpointer
+port_pair_key(guint32 client_port, guint32 server_port)
+{
+    return GUINT_TO_POINTER(client_port << 16 | server_port);
+}
+
+static void
+index_session(exec_session_t *session)
+{
+    gpointer key = port_pair_key(session->client_port, session->server_port);
+    session->older_same_ports = (exec_session_t *)wmem_map_lookup(sessions_by_ports, key);
+    wmem_map_insert(sessions_by_ports, key, session);
+    server_ports[session->server_port / 8] |= 1 << (session->server_port % 8);
+}
+
+static gboolean
+is_server_port(guint32 port)
+{
+    return (server_ports[port / 8] & (1 << (port % 8))) != 0;
+}
+
+/* TCP has just looked the frame's conversation up, which moved its last
+ * frame here: that tells a session from an older one on the same addresses
+ * and ports. */
+exec_session_t *
+exec_session_find(const packet_info *pinfo)
+{
+    for (int to_server = 0; to_server < 2; to_server++) {
+        guint32 server_port = to_server ? pinfo->destport : pinfo->srcport;
+        if (!is_server_port(server_port))
+            continue;
+        const address *server = to_server ? &pinfo->dst : &pinfo->src;
+        const address *client = to_server ? &pinfo->src : &pinfo->dst;
+        exec_session_t *session = (exec_session_t *)wmem_map_lookup(sessions_by_ports,
+                port_pair_key(to_server ? pinfo->srcport : pinfo->destport, server_port));
+        for (; session; session = session->older_same_ports)
+            if (session->conversation->last_frame == pinfo->num &&
+                addresses_equal(server, &session->server_addr) &&
+                addresses_equal(client, &session->client_addr))
+                return session;
+    }
+    return NULL;
+}
+
+exec_session_t *
+exec_session_of_conversation(packet_info *pinfo)
+{
+    conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
+    exec_session_t *session = conversation ?
+            (exec_session_t *)conversation_get_proto_data(conversation, proto_exec_plugin) : NULL;
+    if (!session || session->stderr_conversation == conversation)
+        return NULL;
+    return session;
+}
+
+exec_session_t *
+exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_server)
+{
+    exec_session_t *session = (exec_session_t *)conversation_get_proto_data(conversation, proto_exec_plugin);
+    if (session)
+        return session->stderr_conversation == conversation ? NULL : session;
+
+    session = wmem_new0(wmem_file_scope(), exec_session_t);
+    session->client_port = to_server ? pinfo->srcport : pinfo->destport;
+    session->server_port = to_server ? pinfo->destport : pinfo->srcport;
+    copy_address_wmem(wmem_file_scope(), &session->server_addr, to_server ? &pinfo->dst : &pinfo->src);
+    copy_address_wmem(wmem_file_scope(), &session->client_addr, to_server ? &pinfo->src : &pinfo->dst);
+
+    /* Where TCP saw a flow's SYN, stream position 0 is its first byte. */
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
+    const tcp_flow_t *client_flow = to_server ? exec_tcp_flow_of_frame(tcpd) : exec_tcp_flow_opposite(tcpd);
+    const tcp_flow_t *server_flow = to_server ? exec_tcp_flow_opposite(tcpd) : exec_tcp_flow_of_frame(tcpd);
+    /* Without the SYN, the SYN/ACK's acknowledgement gave TCP the client's
+     * initial sequence number all the same. */
+    gboolean client_start = exec_tcp_flow_saw_syn(client_flow) || exec_tcp_flow_saw_synack(server_flow);
+    gboolean server_start = exec_tcp_flow_saw_synack(server_flow);
+
+    session->origin_known[EXEC_CLIENT_TO_SERVER] = client_start;
+    session->seq_origin[EXEC_CLIENT_TO_SERVER] = tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(client_flow) + 1;
+    session->origin_known[EXEC_SERVER_TO_CLIENT] = server_start;
+    session->seq_origin[EXEC_SERVER_TO_CLIENT] = tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(server_flow) + 1;
+    exec_stream_init(&session->stream, client_start, server_start);
+
+    session->conversation = conversation;
+    conversation_add_proto_data(conversation, proto_exec_plugin, session);
+    index_session(session);
+    sessions_seen++;
+    return session;
+}
+
+void
+exec_session_payload_seen(exec_session_t *session, const packet_info *pinfo, guint32 seq, gboolean fin)
+{
+    /* TCP's loop over a frame's segments hands the lowest first. */
+    if (session->payload_frame != pinfo->num)
+        session->payload_seq = seq;
+    session->payload_frame = pinfo->num;
+    last_payload_session = session;
+    if (fin)
+        session->payload_fin_frame = pinfo->num;
+}
+
+exec_session_t *
+exec_session_with_payload_in(const packet_info *pinfo)
+{
+    return last_payload_session && last_payload_session->payload_frame == pinfo->num ?
+           last_payload_session : NULL;
+}
+
+exec_direction_t
+exec_session_direction(const exec_session_t *session, const packet_info *pinfo)
+{
+    gboolean to_server = pinfo->destport == session->server_port &&
+                         addresses_equal(&pinfo->dst, &session->server_addr);
+    return to_server ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
+}
+
+static const exec_flow_t *
+engine_flow(const exec_session_t *session, exec_direction_t direction)
+{
+    return direction == EXEC_CLIENT_TO_SERVER ? &session->stream.client : &session->stream.server;
+}
+
+/* Widened past 4 GiB around the position the engine expects next. */
+guint64
+exec_session_stream_position(const exec_session_t *session, exec_direction_t direction, guint32 seq)
+{
+    guint64 next = engine_flow(session, direction)->next_offset;
+    guint32 position = seq - session->seq_origin[direction];
+    gint32 delta = (gint32)(position - (guint32)next);
+    if (delta < 0 && (guint64)-(gint64)delta > next)
+        return 0;
+    return next + (gint64)delta;
+}
+
+guint64
+exec_session_segment_position(exec_session_t *session, exec_direction_t direction,
+                              const struct tcpinfo *tcpinfo)
+{
+    if (!tcpinfo)
+        return engine_flow(session, direction)->next_offset;
+    if (!session->origin_known[direction]) {
+        /* Capture started mid-stream: count from the first segment seen. */
+        session->seq_origin[direction] = tcpinfo->seq;
+        session->origin_known[direction] = TRUE;
+    }
+    return exec_session_stream_position(session, direction, tcpinfo->seq);
+}

@@ -1,0 +1,22 @@
+/* exec-stderr.h: the stderr channel of a session (exec-stderr.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef EXEC_STDERR_H
+#define EXEC_STDERR_H
+
+#include "exec-session.h"
+
+void proto_register_exec_stderr(void);
+void proto_reg_handoff_exec_stderr(void);
+
+/* First pass, from the client frame that carried the port: the server will
+ * connect back to it. */
+void exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port);
+/* At the control connection's end (first pass): a channel that never
+ * connected is given up, so no later connection to that port is claimed. */
+void exec_stderr_session_ended(exec_session_t *session);
+/* Announced, but nothing connected back (first pass). */
+gboolean exec_stderr_failed(const exec_session_t *session);
+
+#endif /* EXEC_STDERR_H */
