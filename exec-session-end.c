@@ -28,7 +28,6 @@ static int hf_exec_stdout_bytes = -1;
 static int hf_exec_stderr_bytes = -1;
 
 static expert_field ei_exec_closed_without_reply = EI_INIT;
-static expert_field ei_exec_stderr_never_connected = EI_INIT;
 
 static dissector_handle_t session_end_handle;
 static protocol_t *exec_protocol;
@@ -289,7 +288,7 @@ show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *p
     add_count(tree, tvb, hf_exec_stdout_bytes, end->stdout_bytes);
     add_count(tree, tvb, hf_exec_stderr_bytes, end->stderr_bytes);
     if (end->stderr_never_connected)
-        expert_add_info(pinfo, ti, &ei_exec_stderr_never_connected);
+        exec_stderr_add_never_connected(pinfo, ti);
 }
 
 static int
@@ -302,7 +301,7 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
      * takes, under the shared id (the built-in keeps no frame data). */
     exec_end_record_t *end;
     if (PINFO_FD_VISITED(pinfo)) {
-        end = (exec_end_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
+        end = (exec_end_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END);
     } else {
         /* The control dissector has just seen this frame's payload: no
          * need to look the session up again. */
@@ -313,7 +312,7 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
             session = session_without_payload(pinfo);
         end = session ? classify_end(tvb, pinfo, tree, session) : NULL;
         if (end)
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, end);
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END, end);
     }
     if (!end)
         return 0;
@@ -366,9 +365,6 @@ proto_register_exec_session_end(void)
         { &ei_exec_closed_without_reply,
           { "exec.closed_without_reply.expert", PI_RESPONSE_CODE, PI_WARN,
             "Server closed the connection without a status byte", EXPFILL } },
-        { &ei_exec_stderr_never_connected,
-          { "exec.stderr_never_connected", PI_SEQUENCE, PI_NOTE,
-            "The announced stderr channel never connected", EXPFILL } },
     };
     exec_register_fields(hf, array_length(hf));
     exec_register_experts(ei, array_length(ei));
