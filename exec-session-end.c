@@ -28,7 +28,6 @@ static int hf_exec_stdout_bytes = -1;
 static int hf_exec_stderr_bytes = -1;
 
 static expert_field ei_exec_closed_without_reply = EI_INIT;
-static expert_field ei_exec_stderr_never_connected = EI_INIT;
 
 static dissector_handle_t session_end_handle;
 static protocol_t *exec_protocol;
@@ -96,6 +95,36 @@ frame_has_fin(const exec_session_t *session, const struct tcp_analysis *tcpd, pa
     return (tcp_flags_in_tree(tree) & TH_FIN) != 0;
 }
 
+/* The position in its direction's stream of this frame's FIN, from the
+ * segment TCP's sequence analysis just queued; FALSE when unknown (the
+ * analysis is off, or the frame's segment was not queued). */
+static gboolean
+fin_position(const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo,
+             exec_direction_t direction, guint64 *position)
+{
+    exec_tcp_segment_t newest;
+    if (!exec_tcp_newest_segment(tcpd, &newest) || newest.frame != pinfo->num)
+        return FALSE;
+    guint32 fin_seq = newest.nextseq - 1;
+    if (exec_tcp_relative_seq())
+        fin_seq -= exec_tcp_flow_base_seq(exec_tcp_flow_of_frame(tcpd));
+    *position = exec_session_stream_position(session, direction, fin_seq);
+    return TRUE;
+}
+
+/* Whether the engine saw every byte of this direction before its FIN: a
+ * reply lost just before the FIN must not read as no reply at all. */
+static gboolean
+nothing_missing_before_fin(const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo,
+                           exec_direction_t direction)
+{
+    const exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &session->stream.client : &session->stream.server;
+    guint64 position;
+    if (flow->lost_total != 0)
+        return FALSE;
+    return !fin_position(session, tcpd, pinfo, direction, &position) || position == flow->next_offset;
+}
+
 /* Why the server closed without a status byte, as far as the bytes say. */
 static const char *
 why_no_reply(const exec_session_t *session)
@@ -123,7 +152,8 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
         return NULL;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !session->stream.status_seen &&
                         !session->fin_seen[direction] && session->closed_frame == 0 &&
-                        session->stream.server.start_seen && session->stream.server.lost_total == 0;
+                        session->stream.server.start_seen &&
+                        nothing_missing_before_fin(session, tcpd, pinfo, direction);
     session->fin_seen[direction] = TRUE;
     gboolean ends = rst || session->fin_seen[!direction];
     if (!no_reply && !ends)
@@ -184,6 +214,30 @@ classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_session_t *sessi
                                    MIN(payload.length, withheld), payload.offset);
 }
 
+/* First pass: a control connection that never carried a byte (a client
+ * that connects and gives up, a brute-force tool's spare connection)
+ * reaches no dissector; it becomes a session at its first FIN, when that
+ * FIN follows the connection's own SYN with nothing in between, so that its
+ * close shows as any session's. */
+static exec_session_t *
+session_without_payload(packet_info *pinfo)
+{
+    gboolean to_server = exec_is_control_port(pinfo->destport);
+    if (!to_server && !exec_is_control_port(pinfo->srcport))
+        return NULL;
+    conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
+    struct tcp_analysis *tcpd = conversation ? get_tcp_conversation_data(conversation, pinfo) : NULL;
+    exec_tcp_segment_t newest;
+    if (!tcpd || !exec_tcp_newest_segment(tcpd, &newest) || newest.frame != pinfo->num ||
+        newest.nextseq - newest.seq != 1)
+        return NULL;            /* no FIN alone, or no sequence analysis to tell */
+    const tcp_flow_t *flow = exec_tcp_flow_of_frame(tcpd);
+    gboolean own_syn_seen = to_server ? exec_tcp_flow_saw_syn(flow) : exec_tcp_flow_saw_synack(flow);
+    if (!own_syn_seen || newest.seq != exec_tcp_flow_base_seq(flow) + 1)
+        return NULL;            /* bytes before the FIN, seen or not */
+    return exec_session_new(conversation, pinfo, to_server);
+}
+
 /* First pass: what the postdissector shows on this frame, or NULL. */
 static exec_end_record_t *
 classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session)
@@ -234,29 +288,31 @@ show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *p
     add_count(tree, tvb, hf_exec_stdout_bytes, end->stdout_bytes);
     add_count(tree, tvb, hf_exec_stderr_bytes, end->stderr_bytes);
     if (end->stderr_never_connected)
-        expert_add_info(pinfo, ti, &ei_exec_stderr_never_connected);
+        exec_stderr_add_never_connected(pinfo, ti);
 }
 
 static int
 dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    if (exec_sessions_seen() == 0 || pinfo->ptype != PT_TCP || !proto_is_protocol_enabled(exec_protocol))
+    if (pinfo->ptype != PT_TCP || !proto_is_protocol_enabled(exec_protocol))
         return 0;
 
     /* The FIN may share the frame with payload: a key no sequence number
      * takes, under the shared id (the built-in keeps no frame data). */
     exec_end_record_t *end;
     if (PINFO_FD_VISITED(pinfo)) {
-        end = (exec_end_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, 0);
+        end = (exec_end_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END);
     } else {
         /* The control dissector has just seen this frame's payload: no
          * need to look the session up again. */
         exec_session_t *session = exec_session_with_payload_in(pinfo);
-        if (!session)
+        if (!session && exec_sessions_seen() != 0)
             session = exec_session_find(pinfo);
+        if (!session)
+            session = session_without_payload(pinfo);
         end = session ? classify_end(tvb, pinfo, tree, session) : NULL;
         if (end)
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, 0, end);
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END, end);
     }
     if (!end)
         return 0;
@@ -309,9 +365,6 @@ proto_register_exec_session_end(void)
         { &ei_exec_closed_without_reply,
           { "exec.closed_without_reply.expert", PI_RESPONSE_CODE, PI_WARN,
             "Server closed the connection without a status byte", EXPFILL } },
-        { &ei_exec_stderr_never_connected,
-          { "exec.stderr_never_connected", PI_SEQUENCE, PI_NOTE,
-            "The announced stderr channel never connected", EXPFILL } },
     };
     exec_register_fields(hf, array_length(hf));
     exec_register_experts(ei, array_length(ei));

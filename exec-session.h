@@ -62,12 +62,20 @@ typedef struct exec_session {
 
     conversation_t *stderr_conversation;
     guint32  stderr_port;
-    guint32  stderr_first_frame;
+    guint32  stderr_first_frame;    /* the channel's first frame: its SYN, when captured */
+    gboolean stderr_payload_seen;
+    guint8   stderr_completeness;   /* TCP's completeness flags at the channel's last frame */
     gboolean stderr_abandoned;  /* session ended before the channel connected */
     guint64  stdin_bytes;
     guint64  stdout_bytes;
     guint64  stderr_bytes;
 } exec_session_t;
+
+/* Frame data of the postdissectors, under proto_exec (the built-in keeps
+ * none; the control dissector keys its records by sequence number under
+ * proto_exec_plugin): a frame can hold both. */
+#define EXEC_KEY_SESSION_END        0
+#define EXEC_KEY_STDERR_CONNECTION  1
 
 /* Registration and handoff (exec-session.c). */
 void exec_session_register(void);

@@ -5,11 +5,16 @@
  * command's standard error, client bytes are signal numbers for the command
  * (rexec(3)).  Like the FTP data channel, the connection is expected with a
  * wildcard conversation made on the first pass.  Its frames are labelled
- * with the plugin's own protocol (exec_stderr), under the exec tree.
+ * with the plugin's own protocol (exec_stderr), under the exec tree: those
+ * with payload by the conversation's dissector, the others (the connect
+ * back, its answer, the close, a refusal) by a postdissector, since TCP
+ * hands no dissector a segment without payload.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "exec-stderr.h"
+
+#include <string.h>
 
 #include <epan/expert.h>
 #include <epan/proto_data.h>
@@ -22,8 +27,45 @@ static int hf_exec_stderr_channel = -1;
 static int hf_exec_stderr_data = -1;
 static int hf_exec_signal = -1;
 
+static expert_field ei_exec_stderr_refused = EI_INIT;
+static expert_field ei_exec_stderr_unanswered = EI_INIT;
+static expert_field ei_exec_stderr_never_connected = EI_INIT;
+
 static dissector_handle_t stderr_handle;
+static dissector_handle_t connection_handle;
 static int proto_tcp = -1;
+
+/* The client ports announced so far (first pass): the postdissector looks a
+ * frame's conversation up only when one of its ports is among them. */
+static guint8 announced_ports[(G_MAXUINT16 + 1) / 8];
+
+/* What a channel frame without payload is, decided on the first pass. */
+typedef enum {
+    STDERR_CONNECTING,      /* the daemon's SYN */
+    STDERR_CONNECTING_AGAIN,    /* its retransmission: no answer yet */
+    STDERR_OPENED,          /* the client's SYN/ACK */
+    STDERR_REFUSED,         /* a reset before the channel opened */
+    STDERR_RESET,           /* a reset after */
+    STDERR_CLOSED,          /* a FIN */
+    STDERR_ACK              /* anything else: an acknowledgement */
+} stderr_event_t;
+
+typedef struct {
+    exec_session_t *session;
+    stderr_event_t event;
+} stderr_connection_record_t;
+
+static void
+announced_ports_init(void)
+{
+    memset(announced_ports, 0, sizeof announced_ports);
+}
+
+static gboolean
+is_announced_port(guint32 port)
+{
+    return port <= G_MAXUINT16 && (announced_ports[port / 8] & (1 << (port % 8))) != 0;
+}
 
 /* Linux numbering: the daemon passes the byte to kill(2) as it is. */
 static const value_string signal_names[] = {
@@ -51,6 +93,8 @@ exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
     conversation_add_proto_data(channel, proto_exec_plugin, session);
     session->stderr_conversation = channel;
     session->stderr_port = port;
+    if (port <= G_MAXUINT16)
+        announced_ports[port / 8] |= (guint8)(1 << (port % 8));
 }
 
 gboolean
@@ -60,7 +104,7 @@ exec_stderr_failed(const exec_session_t *session)
      * leaves only a SYN. */
     const struct tcp_analysis *tcpd = session->stderr_conversation ?
             (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp) : NULL;
-    return session->stderr_conversation && !session->stderr_first_frame &&
+    return session->stderr_conversation && !session->stderr_payload_seen &&
            !(tcpd && exec_tcp_saw_synack(tcpd));
 }
 
@@ -87,6 +131,7 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
         p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0, session);
         if (!session->stderr_first_frame)
             session->stderr_first_frame = pinfo->num;
+        session->stderr_payload_seen = TRUE;
     } else if (!p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0)) {
         return 0;
     }
@@ -124,6 +169,109 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
 }
 
 void
+exec_stderr_add_never_connected(packet_info *pinfo, proto_item *item)
+{
+    expert_add_info(pinfo, item, &ei_exec_stderr_never_connected);
+}
+
+/* First pass: what this payload-less frame of the channel is.  TCP hands
+ * the flags of such a segment to nobody; its conversation's completeness
+ * flags gain the SYN/ACK or the reset in the frame that carries it, and its
+ * sequence analysis queues a FIN as a segment one sequence number long. */
+static stderr_event_t
+classify_connection_frame(exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo)
+{
+    guint8 gained = (guint8)(exec_tcp_completeness(tcpd) & ~session->stderr_completeness);
+    session->stderr_completeness = exec_tcp_completeness(tcpd);
+    gboolean opened = exec_tcp_saw_synack(tcpd);
+    if (gained & TCP_COMPLETENESS_RST)
+        return (opened && !(gained & TCP_COMPLETENESS_SYNACK)) ? STDERR_RESET : STDERR_REFUSED;
+    if (gained & TCP_COMPLETENESS_SYNACK)
+        return STDERR_OPENED;
+    if (!opened)
+        return session->stderr_first_frame == pinfo->num ? STDERR_CONNECTING : STDERR_CONNECTING_AGAIN;
+    exec_tcp_segment_t newest;
+    if (exec_tcp_newest_segment(tcpd, &newest) && newest.frame == pinfo->num && newest.nextseq - newest.seq == 1)
+        return STDERR_CLOSED;
+    return (gained & TCP_COMPLETENESS_FIN) ? STDERR_CLOSED : STDERR_ACK;
+}
+
+static stderr_connection_record_t *
+classify_connection(packet_info *pinfo)
+{
+    if (!is_announced_port(pinfo->srcport) && !is_announced_port(pinfo->destport))
+        return NULL;
+    conversation_t *channel = find_conversation_pinfo(pinfo, 0);
+    exec_session_t *session = channel ?
+            (exec_session_t *)conversation_get_proto_data(channel, proto_exec_plugin) : NULL;
+    if (!session || session->stderr_conversation != channel || session->stderr_abandoned ||
+        p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
+        return NULL;            /* not the channel, given up, or its payload was dissected */
+    struct tcp_analysis *tcpd = (struct tcp_analysis *)conversation_get_proto_data(channel, proto_tcp);
+    if (!tcpd)
+        return NULL;
+    if (!session->stderr_first_frame)
+        session->stderr_first_frame = pinfo->num;
+    stderr_connection_record_t *record = wmem_new(wmem_file_scope(), stderr_connection_record_t);
+    record->session = session;
+    record->event = classify_connection_frame(session, tcpd, pinfo);
+    return record;
+}
+
+static const char *
+event_text(wmem_allocator_t *pool, const stderr_connection_record_t *record)
+{
+    switch (record->event) {
+    case STDERR_CONNECTING:
+    case STDERR_CONNECTING_AGAIN:
+        return wmem_strdup_printf(pool, "stderr channel: connecting to port %u", record->session->stderr_port);
+    case STDERR_OPENED: return "stderr channel opened";
+    case STDERR_REFUSED: return "stderr channel refused";
+    case STDERR_RESET: return "stderr channel reset";
+    case STDERR_CLOSED: return "stderr channel closed";
+    default: return "stderr channel";
+    }
+}
+
+/* Postdissector: the channel's frames without payload (any pass). */
+static int
+dissect_exec_stderr_connection(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (pinfo->ptype != PT_TCP)
+        return 0;
+    stderr_connection_record_t *record;
+    if (PINFO_FD_VISITED(pinfo)) {
+        record = (stderr_connection_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec,
+                                                                EXEC_KEY_STDERR_CONNECTION);
+    } else {
+        record = classify_connection(pinfo);
+        if (record)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_STDERR_CONNECTION, record);
+    }
+    if (!record || !proto_is_protocol_enabled(find_protocol_by_id(proto_exec)))
+        return 0;
+
+    col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
+    col_clear_fence(pinfo->cinfo, COL_INFO);
+    col_add_str(pinfo->cinfo, COL_INFO, event_text(pinfo->pool, record));
+
+    proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
+    proto_item_append_text(ti, ", stderr channel");
+    proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
+    proto_item *link = proto_tree_add_uint(exec_tree, hf_exec_stderr_channel, tvb, 0, 0,
+                                           record->session->port_frame);
+    proto_item_set_generated(link);
+    /* What this frame itself shows; that the channel never connected is
+     * known only at the session's end, and said there. */
+    if (record->event == STDERR_REFUSED)
+        expert_add_info(pinfo, link, &ei_exec_stderr_refused);
+    else if (record->event == STDERR_CONNECTING_AGAIN)
+        expert_add_info(pinfo, link, &ei_exec_stderr_unanswered);
+    return 0;
+}
+
+void
 proto_register_exec_stderr(void)
 {
     static hf_register_info hf[] = {
@@ -137,12 +285,29 @@ proto_register_exec_stderr(void)
           { "Signal", "exec.signal", FT_UINT8, BASE_DEC, VALS(signal_names), 0,
             "Signal number the client asks the daemon to deliver to the command", HFILL } },
     };
+    static ei_register_info ei[] = {
+        { &ei_exec_stderr_refused,
+          { "exec.stderr_refused", PI_RESPONSE_CODE, PI_WARN,
+            "The client refused the daemon's connection to the stderr port", EXPFILL } },
+        { &ei_exec_stderr_unanswered,
+          { "exec.stderr_unanswered", PI_SEQUENCE, PI_NOTE,
+            "The daemon connects to the stderr port again: the client has not answered", EXPFILL } },
+        { &ei_exec_stderr_never_connected,
+          { "exec.stderr_never_connected", PI_SEQUENCE, PI_NOTE,
+            "The announced stderr channel never connected", EXPFILL } },
+    };
     exec_register_fields(hf, array_length(hf));
+    exec_register_experts(ei, array_length(ei));
     stderr_handle = create_dissector_handle(dissect_exec_stderr, proto_exec_plugin);
+    register_init_routine(announced_ports_init);
 }
 
 void
 proto_reg_handoff_exec_stderr(void)
 {
     proto_tcp = proto_get_id_by_filter_name("tcp");
+    /* No protocol on the handle, as for the session end: the postdissector
+     * checks that exec is enabled. */
+    connection_handle = create_dissector_handle(dissect_exec_stderr_connection, -1);
+    register_postdissector(connection_handle);
 }

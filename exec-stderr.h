@@ -18,5 +18,7 @@ void exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 p
 void exec_stderr_session_ended(exec_session_t *session);
 /* Announced, but nothing connected back (first pass). */
 gboolean exec_stderr_failed(const exec_session_t *session);
+/* The note that the announced channel never connected, on item. */
+void exec_stderr_add_never_connected(packet_info *pinfo, proto_item *item);
 
 #endif /* EXEC_STDERR_H */

@@ -110,6 +110,33 @@ exec_attach_fields(hf_register_info *hf, size_t count)
         attach_field(&hf[i]);
 }
 
+/* The tcp.port entries that point at the plugin once preferences, -d and
+ * Decode As are applied: a control connection that never carries a byte
+ * reaches no dissector, and the session-end postdissector asks here. */
+static guint8 control_ports[(G_MAXUINT16 + 1) / 8];
+
+static void
+collect_control_port(const gchar *table_name _U_, ftenum_t selector_type _U_,
+                     gpointer key, gpointer value, gpointer user_data _U_)
+{
+    guint32 port = GPOINTER_TO_UINT(key);
+    if (port <= G_MAXUINT16 && dtbl_entry_get_handle((dtbl_entry_t *)value) == plugin_handle)
+        control_ports[port / 8] |= (guint8)(1 << (port % 8));
+}
+
+static void
+index_control_ports(void)
+{
+    memset(control_ports, 0, sizeof control_ports);
+    dissector_table_foreach("tcp.port", collect_control_port, NULL);
+}
+
+gboolean
+exec_is_control_port(guint32 port)
+{
+    return port <= G_MAXUINT16 && (control_ports[port / 8] & (1 << (port % 8))) != 0;
+}
+
 /* Every tcp.port entry that points at the built-in, by default, by the
  * exec.tcp.port preference, by -d or by Decode As, now points at us.  Init
  * routines run after those settings are applied, so the change holds. */
@@ -131,6 +158,7 @@ redirect_builtin_ports(void)
     for (guint i = 0; i < ports->len; i++)
         dissector_change_uint("tcp.port", g_array_index(ports, guint32, i), plugin_handle);
     g_array_free(ports, TRUE);
+    index_control_ports();
 }
 
 void
@@ -146,5 +174,6 @@ proto_reg_handoff_exec_takeover(dissector_handle_t handle)
         register_init_routine(redirect_builtin_ports);
     } else {
         dissector_add_uint_with_preference("tcp.port", EXEC_TCP_PORT, handle);
+        register_init_routine(index_control_ports);
     }
 }

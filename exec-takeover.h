@@ -41,6 +41,9 @@ void proto_register_exec_takeover(void);
 /* Handoff: port 512 and every port the built-in holds now go to handle. */
 void proto_reg_handoff_exec_takeover(dissector_handle_t handle);
 
+/* Whether the tcp.port table gives this port to the plugin (any pass). */
+gboolean exec_is_control_port(guint32 port);
+
 /* The built-in's own fields (exec.username, ...): reused by name when the
  * built-in has one of a compatible type, registered otherwise. */
 void exec_attach_fields(hf_register_info *hf, size_t count);

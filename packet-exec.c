@@ -384,8 +384,11 @@ static void
 show_command(const exec_show_t *show, const exec_piece_t *piece)
 {
     add_string_piece(show, hf_exec_command, piece);
-    if (piece->flags & EXEC_PIECE_ENDS)
-        add_frame_link(show->tree, show->tvb, hf_exec_response_in, show->record->session->status_frame);
+    /* A reply before the command answers the connection, not the command
+     * (the daemon refuses a peer it cannot name before reading a byte). */
+    guint32 status_frame = show->record->session->status_frame;
+    if ((piece->flags & EXEC_PIECE_ENDS) && status_frame > show->pinfo->num)
+        add_frame_link(show->tree, show->tvb, hf_exec_response_in, status_frame);
     if (is_whole(piece))
         exec_info_printf(show->info, "Command: %s", piece_text(show->pinfo->pool, show->tvb, piece));
 }

@@ -30,6 +30,7 @@
 
 /* tcp_analysis.conversation_completeness (packet-tcp.c). */
 #define TCP_COMPLETENESS_SYNACK 0x02
+#define TCP_COMPLETENESS_FIN    0x10
 #define TCP_COMPLETENESS_RST    0x20
 
 /* Whether TCP saw the flow's SYN (a client), or its SYN/ACK (a server). */
@@ -78,6 +79,14 @@ static inline gboolean
 exec_tcp_saw_rst(const struct tcp_analysis *tcpd)
 {
     return (tcpd->conversation_completeness & TCP_COMPLETENESS_RST) != 0;
+}
+
+/* All of the conversation's completeness flags so far: a frame that adds
+ * one carries that SYN/ACK, FIN or reset. */
+static inline guint8
+exec_tcp_completeness(const struct tcp_analysis *tcpd)
+{
+    return (guint8)tcpd->conversation_completeness;
 }
 
 /* The segment TCP's sequence analysis queued last on the frame's flow
