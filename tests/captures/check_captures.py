@@ -153,14 +153,15 @@ def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
         return
     port_frame = sess.get("stderr_port")[1]
     channel = {int(r["frame.number"][0]): r for r in by_stream.get(sess.stderr_stream, [])}
-    payload = sorted(set(sess.stderr_out.frame_at.values()) | set(sess.stderr_in.frame_at.values()))
+    # Every frame of the connection, with payload or not, from the daemon's
+    # SYN to the last ACK or reset, is the channel's.
+    every = sorted(channel)
     linked = sorted(n for n, r in channel.items() if r.get("exec.stderr_channel"))
-    checker.expect(linked == payload and all(channel[n]["exec.stderr_channel"] == [str(port_frame)]
-                                             for n in linked),
-                   f"{where}: stderr channel frames {payload} should link to {port_frame}, got {linked}")
-    if payload:
-        checker.expect(shown("exec.stderr_channel_in") == [(port_frame, str(payload[0]))],
-                       f"{where}: exec.stderr_channel_in: got {shown('exec.stderr_channel_in')}")
+    checker.expect(linked == every and all(channel[n]["exec.stderr_channel"] == [str(port_frame)]
+                                           for n in linked),
+                   f"{where}: stderr channel frames {every} should link to {port_frame}, got {linked}")
+    checker.expect(shown("exec.stderr_channel_in") == [(port_frame, str(every[0]))],
+                   f"{where}: exec.stderr_channel_in: got {shown('exec.stderr_channel_in')}")
     stderr = hexbytes(v for r in channel.values() for v in r.get("exec.stderr_data", []))
     checker.expect(stderr == sess.stderr_out.contiguous(),
                    f"{where}: stderr: want {sess.stderr_out.contiguous()!r}, got {stderr!r}")
@@ -231,7 +232,11 @@ def present(name, values):
 
 
 def is_close_frame(row):
-    return bool(row["exec.stdin_bytes"] or row["exec.closed_without_reply"])
+    """A frame a postdissector marks: a close, or the stderr channel's frames
+    without payload."""
+    payload_less_channel = (row["exec.stderr_channel"] and not row["exec.stderr_data"]
+                            and not row["exec.signal"])
+    return bool(row["exec.stdin_bytes"] or row["exec.closed_without_reply"] or payload_less_channel)
 
 
 def dump(rows):
@@ -265,6 +270,8 @@ def check_close_columns(pcap, rows, checker):
         wants = []
         if r["exec.closed_without_reply"]:
             wants.append("Closed without reply")
+        if r["exec.stderr_channel"] and not r["exec.stdin_bytes"] and not r["exec.closed_without_reply"]:
+            wants.append("stderr channel")
         if r["exec.stdin_bytes"]:
             wants.append("Session end: stdin %s, stdout %s, stderr %s bytes" % (
                 r["exec.stdin_bytes"][0], r["exec.stdout_bytes"][0], r["exec.stderr_bytes"][0]))
