@@ -79,19 +79,20 @@ tcp_flags_in_tree(proto_tree *tree)
 }
 
 /* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
- * subdissector the flags of segments with payload only; for a bare FIN (a
- * frame whose payload we did not just see) its sequence analysis has just
- * queued a segment one sequence number long.  Without that analysis TCP
- * keeps no trace of the FIN, so its flags field is read from the tree. */
+ * subdissector the flags of segments with payload only; a bare FIN (a frame
+ * whose payload we did not just see) is found through the segment its
+ * sequence analysis has just queued.  Without that analysis TCP keeps no
+ * trace of the FIN, so its flags field is read from the tree. */
 static gboolean
-frame_has_fin(const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo,
-              proto_tree *tree)
+frame_has_fin(tvbuff_t *tvb, const exec_session_t *session, const struct tcp_analysis *tcpd,
+              packet_info *pinfo, proto_tree *tree)
 {
     if (session->payload_frame == pinfo->num)
         return session->payload_fin_frame == pinfo->num;
     exec_tcp_segment_t newest;
+    guint32 fin_seq;
     if (exec_tcp_newest_segment(tcpd, &newest))
-        return newest.frame == pinfo->num && newest.nextseq - newest.seq == 1;
+        return exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq);
     return (tcp_flags_in_tree(tree) & TH_FIN) != 0;
 }
 
@@ -137,8 +138,8 @@ why_no_reply(const exec_session_t *session)
 /* First pass: a FIN of the control connection that ends the login (the
  * server's, before any status byte) or the session (the second FIN). */
 static exec_end_record_t *
-classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, const struct tcp_analysis *tcpd,
-               exec_direction_t direction)
+classify_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session,
+               const struct tcp_analysis *tcpd, exec_direction_t direction)
 {
     if (session->rst_seen)
         return NULL;
@@ -148,7 +149,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
     gboolean rst = exec_tcp_saw_rst(tcpd);
     if (rst)
         session->rst_seen = TRUE;
-    else if (session->fin_seen[direction] || !frame_has_fin(session, tcpd, pinfo, tree))
+    else if (session->fin_seen[direction] || !frame_has_fin(tvb, session, tcpd, pinfo, tree))
         return NULL;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !session->stream.status_seen &&
                         !session->fin_seen[direction] && session->closed_frame == 0 &&
@@ -220,20 +221,19 @@ classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_session_t *sessi
  * FIN follows the connection's own SYN with nothing in between, so that its
  * close shows as any session's. */
 static exec_session_t *
-session_without_payload(packet_info *pinfo)
+session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
 {
     gboolean to_server = exec_is_control_port(pinfo->destport);
     if (!to_server && !exec_is_control_port(pinfo->srcport))
         return NULL;
     conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
     struct tcp_analysis *tcpd = conversation ? get_tcp_conversation_data(conversation, pinfo) : NULL;
-    exec_tcp_segment_t newest;
-    if (!tcpd || !exec_tcp_newest_segment(tcpd, &newest) || newest.frame != pinfo->num ||
-        newest.nextseq - newest.seq != 1)
+    guint32 fin_seq;
+    if (!tcpd || !exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq))
         return NULL;            /* no FIN alone, or no sequence analysis to tell */
     const tcp_flow_t *flow = exec_tcp_flow_of_frame(tcpd);
     gboolean own_syn_seen = to_server ? exec_tcp_flow_saw_syn(flow) : exec_tcp_flow_saw_synack(flow);
-    if (!own_syn_seen || newest.seq != exec_tcp_flow_base_seq(flow) + 1)
+    if (!own_syn_seen || fin_seq != exec_tcp_flow_base_seq(flow) + 1)
         return NULL;            /* bytes before the FIN, seen or not */
     return exec_session_new(conversation, pinfo, to_server);
 }
@@ -247,7 +247,7 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
         return NULL;
     exec_direction_t direction = exec_session_direction(session, pinfo);
     const exec_conflicts_t *withheld = classify_withheld(tvb, pinfo, session, tcpd, direction);
-    exec_end_record_t *end = classify_close(pinfo, tree, session, tcpd, direction);
+    exec_end_record_t *end = classify_close(tvb, pinfo, tree, session, tcpd, direction);
     if (!end && !withheld)
         return NULL;
     if (!end)
@@ -309,7 +309,7 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         if (!session && exec_sessions_seen() != 0)
             session = exec_session_find(pinfo);
         if (!session)
-            session = session_without_payload(pinfo);
+            session = session_without_payload(tvb, pinfo);
         end = session ? classify_end(tvb, pinfo, tree, session) : NULL;
         if (end)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END, end);

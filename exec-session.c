@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "exec-frame.h"
 #include "exec-takeover.h"
 #include "ws-private.h"
 
@@ -228,4 +229,19 @@ exec_session_segment_position(exec_session_t *session, exec_direction_t directio
         session->origin_known[direction] = TRUE;
     }
     return exec_session_stream_position(session, direction, tcpinfo->seq);
+}
+
+gboolean
+exec_segment_is_bare_fin(tvbuff_t *tvb, const packet_info *pinfo, const struct tcp_analysis *tcpd,
+                         guint32 *fin_seq)
+{
+    exec_tcp_segment_t newest;
+    if (!exec_tcp_newest_segment(tcpd, &newest) || newest.frame != pinfo->num ||
+        newest.nextseq - newest.seq != 1)
+        return FALSE;
+    guint32 captured = tvb_captured_length(tvb);
+    guint8 flags;
+    *fin_seq = newest.seq;
+    return exec_frame_find_tcp_flags(tvb_get_ptr(tvb, 0, captured), captured, (guint16)pinfo->srcport,
+                                     (guint16)pinfo->destport, newest.seq, &flags) && (flags & TH_FIN);
 }

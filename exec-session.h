@@ -112,6 +112,14 @@ guint64 exec_session_stream_position(const exec_session_t *session, exec_directi
 guint64 exec_session_segment_position(exec_session_t *session, exec_direction_t direction,
                                       const struct tcpinfo *tcpinfo);
 
+/* First pass: whether the segment TCP's sequence analysis just queued for
+ * this frame (tvb: the whole frame) is a FIN without payload.  It is one
+ * sequence number long, like one byte of data (a snaplen may have cut that
+ * byte away): the FIN flag in the frame's TCP header tells.  FALSE without
+ * the analysis.  *fin_seq: the segment's raw sequence number. */
+gboolean exec_segment_is_bare_fin(tvbuff_t *tvb, const packet_info *pinfo, const struct tcp_analysis *tcpd,
+                                  guint32 *fin_seq);
+
 /* TCP's preferences, as they stand for this pass. */
 gboolean exec_tcp_relative_seq(void);
 gboolean exec_tcp_analyzes_sequence(void);

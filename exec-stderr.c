@@ -176,10 +176,11 @@ exec_stderr_add_never_connected(packet_info *pinfo, proto_item *item)
 
 /* First pass: what this payload-less frame of the channel is.  TCP hands
  * the flags of such a segment to nobody; its conversation's completeness
- * flags gain the SYN/ACK or the reset in the frame that carries it, and its
- * sequence analysis queues a FIN as a segment one sequence number long. */
+ * flags gain the SYN/ACK or the reset in the frame that carries it, and a
+ * FIN is the segment its sequence analysis queues, with the FIN flag. */
 static stderr_event_t
-classify_connection_frame(exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo)
+classify_connection_frame(tvbuff_t *tvb, exec_session_t *session, const struct tcp_analysis *tcpd,
+                          packet_info *pinfo)
 {
     guint8 gained = (guint8)(exec_tcp_completeness(tcpd) & ~session->stderr_completeness);
     session->stderr_completeness = exec_tcp_completeness(tcpd);
@@ -190,14 +191,14 @@ classify_connection_frame(exec_session_t *session, const struct tcp_analysis *tc
         return STDERR_OPENED;
     if (!opened)
         return session->stderr_first_frame == pinfo->num ? STDERR_CONNECTING : STDERR_CONNECTING_AGAIN;
-    exec_tcp_segment_t newest;
-    if (exec_tcp_newest_segment(tcpd, &newest) && newest.frame == pinfo->num && newest.nextseq - newest.seq == 1)
+    guint32 fin_seq;
+    if (exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq))
         return STDERR_CLOSED;
     return (gained & TCP_COMPLETENESS_FIN) ? STDERR_CLOSED : STDERR_ACK;
 }
 
 static stderr_connection_record_t *
-classify_connection(packet_info *pinfo)
+classify_connection(tvbuff_t *tvb, packet_info *pinfo)
 {
     if (!is_announced_port(pinfo->srcport) && !is_announced_port(pinfo->destport))
         return NULL;
@@ -214,7 +215,7 @@ classify_connection(packet_info *pinfo)
         session->stderr_first_frame = pinfo->num;
     stderr_connection_record_t *record = wmem_new(wmem_file_scope(), stderr_connection_record_t);
     record->session = session;
-    record->event = classify_connection_frame(session, tcpd, pinfo);
+    record->event = classify_connection_frame(tvb, session, tcpd, pinfo);
     return record;
 }
 
@@ -244,7 +245,7 @@ dissect_exec_stderr_connection(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         record = (stderr_connection_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec,
                                                                 EXEC_KEY_STDERR_CONNECTION);
     } else {
-        record = classify_connection(pinfo);
+        record = classify_connection(tvb, pinfo);
         if (record)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_STDERR_CONNECTION, record);
     }

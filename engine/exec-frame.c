@@ -12,19 +12,43 @@
 #define TCP_FLAG_FIN        0x01
 #define TCP_FLAG_SYN        0x02
 
-bool
-exec_frame_find_tcp_payload(const uint8_t *frame, size_t captured, uint16_t src_port,
-                            uint16_t dst_port, uint32_t seq, uint32_t span,
-                            exec_frame_payload_t *payload)
+/* The first place from `from` on where the two ports and the sequence
+ * number appear, with `need` bytes from there captured; captured if none. */
+static size_t
+find_tcp_header(const uint8_t *frame, size_t captured, size_t from, size_t need, uint16_t src_port,
+                uint16_t dst_port, uint32_t seq)
 {
     const uint8_t key[8] = {
         (uint8_t)(src_port >> 8), (uint8_t)src_port, (uint8_t)(dst_port >> 8), (uint8_t)dst_port,
         (uint8_t)(seq >> 24), (uint8_t)(seq >> 16), (uint8_t)(seq >> 8), (uint8_t)seq,
     };
 
-    for (size_t at = 0; at + TCP_MIN_HEADER <= captured; at++) {
-        if (frame[at] != key[0] || memcmp(frame + at, key, sizeof key) != 0)
-            continue;
+    for (size_t at = from; at + need <= captured; at++)
+        if (frame[at] == key[0] && memcmp(frame + at, key, sizeof key) == 0)
+            return at;
+    return captured;
+}
+
+bool
+exec_frame_find_tcp_flags(const uint8_t *frame, size_t captured, uint16_t src_port,
+                          uint16_t dst_port, uint32_t seq, uint8_t *flags)
+{
+    size_t at = find_tcp_header(frame, captured, 0, TCP_FLAGS_AT + 1, src_port, dst_port, seq);
+    if (at == captured)
+        return false;
+    *flags = frame[at + TCP_FLAGS_AT];
+    return true;
+}
+
+bool
+exec_frame_find_tcp_payload(const uint8_t *frame, size_t captured, uint16_t src_port,
+                            uint16_t dst_port, uint32_t seq, uint32_t span,
+                            exec_frame_payload_t *payload)
+{
+    for (size_t at = 0;; at++) {
+        at = find_tcp_header(frame, captured, at, TCP_MIN_HEADER, src_port, dst_port, seq);
+        if (at == captured)
+            return false;
         size_t header = (size_t)(frame[at + TCP_DATA_OFFSET_AT] >> 4) * 4;
         uint8_t flags = frame[at + TCP_FLAGS_AT];
         uint32_t control = ((flags & TCP_FLAG_SYN) ? 1u : 0u) + ((flags & TCP_FLAG_FIN) ? 1u : 0u);
@@ -38,5 +62,4 @@ exec_frame_find_tcp_payload(const uint8_t *frame, size_t captured, uint16_t src_
         payload->length = (uint32_t)length;
         return true;
     }
-    return false;
 }

@@ -32,4 +32,11 @@ bool exec_frame_find_tcp_payload(const uint8_t *frame, size_t captured, uint16_t
                                  uint16_t dst_port, uint32_t seq, uint32_t span,
                                  exec_frame_payload_t *payload);
 
+/* The flags byte of the TCP header with these ports and sequence number
+ * (the frame need hold only its first 14 bytes: a snaplen may cut the
+ * rest).  A segment one sequence number long is a FIN, or one byte of data:
+ * only its header tells. */
+bool exec_frame_find_tcp_flags(const uint8_t *frame, size_t captured, uint16_t src_port,
+                               uint16_t dst_port, uint32_t seq, uint8_t *flags);
+
 #endif /* EXEC_FRAME_H */

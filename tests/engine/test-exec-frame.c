@@ -1,5 +1,6 @@
-/* Unit tests of exec_frame_find_tcp_payload: finding a withheld segment's
- * payload in a frame by the TCP header's ports and sequence number.
+/* Unit tests of exec_frame_find_tcp_payload and exec_frame_find_tcp_flags:
+ * finding a withheld segment's payload, or a segment's flags, in a frame by
+ * the TCP header's ports and sequence number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -103,6 +104,26 @@ first_whole_header_wins(void)
     CHECK(payload.offset == start && payload.length == copy - start);
 }
 
+/* A segment one sequence number long: a FIN, or one byte of data.  The
+ * flags byte tells them apart, even when a snaplen cut the header after it. */
+static void
+flags_tell_a_fin_from_one_byte(void)
+{
+    uint8_t frame[128] = { 0 };
+    uint8_t flags = 0;
+
+    put_tcp_header(frame, LINK_AND_IP, SEQ, 12, 0x11);     /* FIN, ACK */
+    CHECK(exec_frame_find_tcp_flags(frame, LINK_AND_IP + 14, SRC_PORT, DST_PORT, SEQ, &flags));
+    CHECK(flags == 0x11);
+    put_tcp_header(frame, LINK_AND_IP, SEQ, 12, 0x18);     /* PSH, ACK: one byte of data */
+    CHECK(exec_frame_find_tcp_flags(frame, LINK_AND_IP + 14, SRC_PORT, DST_PORT, SEQ, &flags));
+    CHECK(flags == 0x18);
+    /* The flags byte itself not captured, other ports or sequence number: unknown. */
+    CHECK(!exec_frame_find_tcp_flags(frame, LINK_AND_IP + 13, SRC_PORT, DST_PORT, SEQ, &flags));
+    CHECK(!exec_frame_find_tcp_flags(frame, sizeof frame, DST_PORT, SRC_PORT, SEQ, &flags));
+    CHECK(!exec_frame_find_tcp_flags(frame, sizeof frame, SRC_PORT, DST_PORT, SEQ + 1, &flags));
+}
+
 int
 main(void)
 {
@@ -111,5 +132,6 @@ main(void)
     snaplen_cuts_the_payload();
     needs_ports_and_sequence_number();
     first_whole_header_wins();
+    flags_tell_a_fin_from_one_byte();
     return check_summary();
 }
