@@ -118,8 +118,8 @@ def main():
                 value = row["expected"] if row["field"] == "status" else tshark_text(unescape(row["expected"]))
             expected[row["capture"]][(int(row["tcp_stream"]), row["field"])] = value
 
-    names = ["frame.number", "tcp.stream"] + ["exec." + f for f in FIELDS]
-    builtin_names = [n for n in names if n != "exec.status"]
+    names = ["frame.number", "tcp.stream"] + ["exec." + f for f in FIELDS] + ["exec.closed_without_reply"]
+    builtin_names = [n for n in names if n not in ("exec.status", "exec.closed_without_reply")]
     passed = failed = 0
     totals = defaultdict(lambda: [0, 0, 0])
     for capture in sorted(expected):
@@ -135,6 +135,12 @@ def main():
             totals["plugin, " + mode][1] += recoverable
             totals["plugin, " + mode][2] += len(mislabels)
             problems += [f"{mode}: {m}" for m in mislabels]
+            # The daemon replied in every session here (each has a status
+            # row): a lost or cut status byte is not "no reply".
+            replied = {stream for stream, name in want if name == "status"}
+            problems += [f"{mode}: frame {r['frame.number'][0]}: closed without reply, but the daemon replied"
+                         for r in rows if r["exec.closed_without_reply"] and r["tcp.stream"]
+                         and int(r["tcp.stream"][0]) in replied]
         missed = sorted(k for k, v in want.items() if v is not None and k not in found_any)
         if missed:
             problems.append(f"recoverable but shown in neither mode: {missed}")
