@@ -60,6 +60,9 @@ fields_args=()
 /usr/bin/python3 "$root/tests/captures/check_captures.py" "${fields_args[@]}" \
   "$work"/captures/*.pcap || failed=1
 
+echo "== every start of every capture: without its first k frames, for every k, never a wrong field"
+/usr/bin/python3 "$root/tests/impaired/check_every_start.py" "$work"/captures/*.pcap || failed=1
+
 echo "== impaired captures: loss, duplicates, reordering, deleted and truncated frames"
 /usr/bin/python3 "$root/tests/impaired/check_impaired.py" --dir "$work/impaired" || failed=1
 
