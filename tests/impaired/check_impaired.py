@@ -209,7 +209,7 @@ def main():
     for who, (recovered, recoverable, mislabels) in totals.items():
         print(f"{who}: recovered {recovered}/{recoverable} recoverable fields, {mislabels} mislabels")
     for mode, count in named.items():
-        print(f"plugin, {mode}: {count} counted-back strings named at their own frame in two passes")
+        print(f"plugin, {mode}: two passes must name {count} counted-back strings at their own frame")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
