@@ -15,6 +15,14 @@
 
 #include "exec-stream.h"
 
+/* What a later success status proved an unidentified string of a frame to
+ * be, kept with that frame's record: set on the first pass when the status
+ * comes, shown by later passes at the string's bytes. */
+typedef struct {
+    guint32 by_frame;           /* the status frame; 0 while unknown */
+    guint8  kind;               /* exec_piece_kind_t */
+} exec_late_name_t;
+
 /* A whole handshake string seen after a gap in the client stream, whose
  * field only a later success status can tell (first pass). */
 typedef struct {
@@ -22,6 +30,7 @@ typedef struct {
     guint64 end;                /* position after its NUL */
     guint32 frame;
     const char *text;
+    exec_late_name_t *late;     /* in the record of its frame */
 } exec_pending_string_t;
 
 /* The first copy of the handshake and the reply (exec-first-copy.c), made

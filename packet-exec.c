@@ -61,8 +61,11 @@ static expert_field ei_exec_unidentified = EI_INIT;
 static expert_field ei_exec_unknown_phase = EI_INIT;
 static expert_field ei_exec_retransmitted = EI_INIT;
 static expert_field ei_exec_identified_by_status = EI_INIT;
+static expert_field ei_exec_identified_later = EI_INIT;
 static expert_field ei_exec_truncated = EI_INIT;
 static expert_field ei_exec_early_success = EI_INIT;
+
+static gint ett_exec_identified = -1;
 
 static dissector_handle_t exec_handle;
 
@@ -90,7 +93,12 @@ typedef struct {
     guint32  consumed;          /* < tvb length: TCP reassembles the rest */
     const char *username;       /* the session's, as known at this frame */
     const char *command;
-    exec_identified_t *identified;
+    /* One or the other: a client frame has no status, a server frame no
+     * handshake string. */
+    union {
+        exec_identified_t *identified;  /* status: strings of earlier frames it identified */
+        exec_late_name_t *late_names;   /* per piece: what a later status proved it to be */
+    } counted_back;
 } exec_record_t;
 
 static gboolean
@@ -161,8 +169,9 @@ learn_from_piece(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, con
  * them; a new gap breaks the chain. */
 static void
 track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, guint64 segment_offset,
-                   const exec_piece_t *piece)
+                   exec_record_t *record, unsigned index)
 {
+    const exec_piece_t *piece = &record->pieces[index];
     if (piece->kind == EXEC_PIECE_LOST) {
         session->n_pending = 0;
         return;
@@ -182,6 +191,10 @@ track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, g
     pending->end = pending->start + piece->length;
     pending->frame = pinfo->num;
     pending->text = piece_text(wmem_file_scope(), tvb, piece);
+    if (!record->counted_back.late_names)
+        record->counted_back.late_names = wmem_alloc0_array(wmem_file_scope(), exec_late_name_t,
+                                                            record->n_pieces);
+    pending->late = &record->counted_back.late_names[index];
 }
 
 /* On a success status: the daemon replies once it has read the command's
@@ -189,19 +202,23 @@ track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, g
  * command; contiguous whole strings before it are the password, the
  * username and the port, counting back. */
 static void
-identify_by_status(exec_session_t *session, exec_record_t *record, const struct tcpinfo *tcpinfo)
+identify_by_status(exec_session_t *session, exec_record_t *record, const packet_info *pinfo,
+                   const struct tcpinfo *tcpinfo)
 {
     guint32 acked = tcpinfo->lastackseq - session->seq_origin[EXEC_CLIENT_TO_SERVER];
     int i = session->n_pending - 1;
 
     if (i < 0 || (guint32)session->pending[i].end != acked)
         return;
-    exec_identified_t *found = record->identified = wmem_new0(wmem_file_scope(), exec_identified_t);
+    exec_identified_t *found = record->counted_back.identified = wmem_new0(wmem_file_scope(), exec_identified_t);
     for (int position = EXEC_HANDSHAKE_STRINGS - 1; i >= 0 && position >= 0; i--, position--) {
         const exec_pending_string_t *pending = &session->pending[i];
         exec_piece_kind_t kind = exec_handshake_order[position];
         found->string[found->count] = *pending;
         found->kind[found->count++] = kind;
+        /* Later passes show the name at the string's own bytes too. */
+        pending->late->kind = (guint8)kind;
+        pending->late->by_frame = pinfo->num;
         if (kind == EXEC_PIECE_COMMAND && !session->command)
             session->command = pending->text;
         if (kind == EXEC_PIECE_USERNAME && !session->username)
@@ -236,9 +253,9 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
         learn_from_piece(session, tvb, pinfo, piece);
         exec_first_copy_check(session, pinfo, direction, offset, data, piece);
         if (direction == EXEC_CLIENT_TO_SERVER)
-            track_unidentified(session, tvb, pinfo, offset, piece);
+            track_unidentified(session, tvb, pinfo, offset, record, i);
         else if (piece->kind == EXEC_PIECE_STATUS && piece->value == 0 && tcpinfo)
-            identify_by_status(session, record, tcpinfo);
+            identify_by_status(session, record, pinfo, tcpinfo);
     }
     record->username = session->username;
     record->command = session->command;
@@ -393,15 +410,6 @@ show_command(const exec_show_t *show, const exec_piece_t *piece)
         exec_info_printf(show->info, "Command: %s", piece_text(show->pinfo->pool, show->tvb, piece));
 }
 
-static void
-show_unidentified(const exec_show_t *show, const exec_piece_t *piece)
-{
-    proto_item *item = proto_tree_add_item(show->tree, hf_exec_unidentified_string, show->tvb, piece->offset,
-                                           piece->length, ENC_UTF_8);
-    expert_add_info(show->pinfo, item, &ei_exec_unidentified);
-    exec_info_text(show->info, "Unidentified handshake string");
-}
-
 static int
 string_field(exec_piece_kind_t kind)
 {
@@ -413,11 +421,39 @@ string_field(exec_piece_kind_t kind)
     }
 }
 
+/* A string after lost bytes.  Once a later success status has proved which
+ * field it is (the first pass saw that status: a later pass), the field is
+ * shown here too, at the string's bytes, under the unidentified string:
+ * what the bytes alone said stays, so a later pass only adds. */
+static void
+show_unidentified(const exec_show_t *show, const exec_piece_t *piece)
+{
+    packet_info *pinfo = show->pinfo;
+    proto_item *item = proto_tree_add_item(show->tree, hf_exec_unidentified_string, show->tvb, piece->offset,
+                                           piece->length, ENC_UTF_8);
+    expert_add_info(pinfo, item, &ei_exec_unidentified);
+    exec_info_text(show->info, "Unidentified handshake string");
+
+    const exec_late_name_t *late = show->record->client_to_server && show->record->counted_back.late_names ?
+            &show->record->counted_back.late_names[piece - show->record->pieces] : NULL;
+    if (!late || !late->by_frame || !PINFO_FD_VISITED(pinfo))
+        return;
+    exec_piece_kind_t kind = (exec_piece_kind_t)late->kind;
+    proto_tree *subtree = proto_item_add_subtree(item, ett_exec_identified);
+    proto_item *named = proto_tree_add_item(subtree, string_field(kind), show->tvb, piece->offset, piece->length,
+                                            ENC_UTF_8);
+    expert_add_info_format(pinfo, named, &ei_exec_identified_later,
+                           "Identified as the %s by the success status in frame %u (counting back from the "
+                           "client position it acknowledges)", exec_piece_kind_name(kind), late->by_frame);
+    if (kind == EXEC_PIECE_PASSWORD)
+        expert_add_info(pinfo, named, &ei_exec_cleartext_password);
+}
+
 /* The strings of earlier frames this status identified, as generated fields. */
 static void
 show_identified(const exec_show_t *show)
 {
-    const exec_identified_t *identified = show->record->identified;
+    const exec_identified_t *identified = show->record->counted_back.identified;
     for (unsigned i = 0; identified && i < identified->count; i++) {
         const exec_pending_string_t *found = &identified->string[i];
         proto_item *named = proto_tree_add_string(show->tree, string_field(identified->kind[i]), show->tvb,
@@ -782,6 +818,9 @@ proto_register_exec_control(void)
           { "exec.identified_by_status", PI_SEQUENCE, PI_NOTE,
             "Handshake string after lost bytes, identified by counting back from the position the "
             "success status acknowledges", EXPFILL } },
+        { &ei_exec_identified_later,
+          { "exec.identified_later", PI_SEQUENCE, PI_NOTE,
+            "Handshake string after lost bytes, identified by a later success status", EXPFILL } },
         { &ei_exec_early_success,
           { "exec.early_success", PI_PROTOCOL, PI_WARN,
             "Success status before the client sent its whole request", EXPFILL } },
@@ -793,6 +832,8 @@ proto_register_exec_control(void)
     exec_attach_fields(hf_builtin, array_length(hf_builtin));
     exec_register_fields(hf, array_length(hf));
     exec_register_experts(ei, array_length(ei));
+    static gint *ett[] = { &ett_exec_identified };
+    proto_register_subtree_array(ett, array_length(ett));
     exec_handle = create_dissector_handle(dissect_exec, proto_exec);
 }
 

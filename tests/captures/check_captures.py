@@ -37,8 +37,8 @@ EXEC_EXPERTS = ["exec." + e for e in (
     "cleartext_password", "login_failed", "closed_without_reply.expert", "username_too_long",
     "password_too_long", "stderr_port_not_numeric", "stderr_port_out_of_range", "status_unknown",
     "unexpected_data", "string_oversized", "string_partial", "lost", "unidentified", "unknown_phase",
-    "retransmitted", "overlap_conflict", "stderr_never_connected", "identified_by_status", "truncated",
-    "early_success")]
+    "retransmitted", "overlap_conflict", "stderr_never_connected", "identified_by_status", "identified_later",
+    "truncated", "early_success")]
 DUMP_FIELDS = (["frame.number", "tcp.stream"] + EXEC_FIELDS + EXEC_EXPERTS +
                ["_ws.col.Protocol", "_ws.col.Info"])
 # The built-in dissector has only these.

@@ -37,6 +37,8 @@ class Failed(Exception):
 
 
 # Sessions that end with FINs, without reply (FIN) and after a refusal (RST).
+# Attack tools' captures (expected.tsv has their outcomes).
+BRUTE_CAPTURES = ["hydra-brute", "medusa-brute", "nmap-rexec-brute"]
 CLOSE_CAPTURES = ["glibc-success-stderr.pcap", "glibc-wrong-password.pcap", "too-long-username.pcap",
                   "interleaved.pcap"]
 
@@ -273,6 +275,45 @@ def tsv_outcome(value):
     raise Failed(f"expected.tsv outcome {value!r} not handled here")
 
 
+# The ways an attempt ends, as -z exec,tree counts them under each user:
+# the first three always (0 included), "Other reply" only when it happens.
+USER_OUTCOMES = {"Success": "Succeeded", "Closed without reply": "Closed without reply"}
+USER_OUTCOME_ALWAYS = ["Succeeded", "Refused with a message", "Closed without reply"]
+
+
+def user_outcome(outcome):
+    if outcome.startswith("Error: "):
+        return "Refused with a message"
+    return USER_OUTCOMES.get(outcome, "Other reply")
+
+
+def expected_tree(pcap, rows):
+    """What -z exec,tree must count for expected.tsv's sessions of a capture:
+    each attempt that ended (outcome not 'none') by client address, by the
+    server it went to (from the wire: the SYN's destination), by user and
+    how it ended, by outcome and by command."""
+    server = {f"{s.client[0]}:{s.client[1]}": s.server[0] for s in wire(pcap).values()
+              if s.server and s.server[1] == 512}
+    ended = [r for r in rows if r["outcome"] != "none"]
+    want = {"Login attempts": len(ended)}
+
+    def tick(path):
+        want[path] = want.get(path, 0) + 1
+
+    for r in ended:
+        user = r["username"] or "(no username)"
+        outcome = tsv_outcome(r["outcome"])
+        for node, value in [("By client", r["client"].rsplit(":", 1)[0].strip("[]")),
+                            ("By server", server[r["client"]]), ("By user", user),
+                            ("By outcome", outcome), ("Commands requested", r["command"] or "(no command)")]:
+            tick(f"Login attempts/{node}")
+            tick(f"Login attempts/{node}/{value}")
+        for always in USER_OUTCOME_ALWAYS:
+            want.setdefault(f"Login attempts/By user/{user}/{always}", 0)
+        tick(f"Login attempts/By user/{user}/{user_outcome(outcome)}")
+    return want
+
+
 def snapshot(test_captures, names, tmp):
     """Copies of the captures and expected.tsv that belong together: the suite
     may rewrite test-captures/ while this runs (pcaps first, expected.tsv last)."""
@@ -429,18 +470,23 @@ def build_tests(caps, tmp):
 
     @test("interleaved: -z exec,tree counts per node")
     def _():
-        rows = tsv_rows(os.path.join(tmp, "expected.tsv"), "interleaved")
-        server = {f"{s.stream.client[0]}:{s.stream.client[1]}": s.stream.server[0] for s in interleaved()}
-        want = {"Login attempts": len(rows)}
-        for node, values in [("By server", [server[r["client"]] for r in rows]), ("By user", [r["username"] for r in rows]),
-                             ("By outcome", [tsv_outcome(r["outcome"]) for r in rows]),
-                             ("Commands requested", [r["command"] for r in rows])]:
-            want[f"Login attempts/{node}"] = len(values)
-            for v in values:
-                want[f"Login attempts/{node}/{v}"] = want.get(f"Login attempts/{node}/{v}", 0) + 1
+        want = expected_tree(inter, tsv_rows(os.path.join(tmp, "expected.tsv"), "interleaved"))
         out, _ = tshark(["-r", inter, "-z", "exec,tree", "-q"])
         got = stats_tree(out)
         expect(got == want, f"want {want}\n       got  {got}")
+
+    # Brute force at a glance: attempts by client, and per user how they ended.
+    for brute in BRUTE_CAPTURES:
+        @test(f"{brute}: -z exec,tree counts per node, per user succeeded / refused / closed")
+        def _(brute=brute):
+            pcap = os.path.join(tmp, brute + ".pcap")
+            rows = tsv_rows(os.path.join(tmp, "expected.tsv"), brute)
+            expect(len(rows) > 2 and any(r["outcome"] == "success" for r in rows),
+                   f"expected.tsv: {len(rows)} {brute} sessions, none successful")
+            want = expected_tree(pcap, rows)
+            out, _ = tshark(["-r", pcap, "-z", "exec,tree", "-q"])
+            got = stats_tree(out)
+            expect(got == want, f"want {want}\n       got  {got}")
 
     def info_rows(extra):
         rows = fields(inter, ["frame.number", "tcp.stream", "_ws.col.Protocol", "_ws.col.Info"], extra=extra)
@@ -521,7 +567,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="heur-check.")
     try:
         snapshot(args.test_captures, sorted({"interleaved.pcap", "glibc-success-stderr.pcap",
-                                             "all-in-one-segment.pcap", *CLOSE_CAPTURES}), tmp)
+                                             "all-in-one-segment.pcap", *CLOSE_CAPTURES,
+                                             *(b + ".pcap" for b in BRUTE_CAPTURES)}), tmp)
         passed = failed = 0
         for name, fn in build_tests(os.path.abspath(args.captures), tmp):
             if args.pattern and args.pattern not in name:

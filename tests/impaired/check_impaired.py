@@ -13,7 +13,13 @@ command, status):
     subdissector a retransmission that fills a hole after later data; with
     out-of-order reassembly it withholds everything after a hole that is
     never filled (frames that were never captured).
-  - one pass and two passes show the same.
+  - two passes show all that one pass shows, and add exactly this: a
+    string one pass shows as exec.unidentified_string in frame N and names
+    only on a later status frame (counted back from the position the
+    success status acknowledges) is named in two passes in frame N too, at
+    its bytes, with the expected value (expected.tsv's last_byte_frame is
+    N), with the note exec.identified_later (and for a password the
+    clear-text warning).  Nothing else may differ.
   - a retransmission with other bytes (expected.tsv's retransmission_conflict
     rows: field at offset, in a frame) gets exactly that expert warning in
     every TCP mode, and no capture gets one anywhere else.
@@ -23,6 +29,7 @@ record (recovered / recoverable, mislabels).  Closes with 'N passed, N failed'.
   check_impaired.py [--compare-builtin] [--dir DIR]
 """
 import argparse
+import copy
 import csv
 import os
 import sys
@@ -99,6 +106,37 @@ def conflicts_shown(rows):
     return shown
 
 
+def named_in_two_passes(one_pass, want, frames):
+    """The one-pass rows with what two passes must add: each string the
+    plugin counted back (named in one pass only on a later frame of its
+    stream) named at its own frame, where one pass shows it unidentified.
+    Returns (rows, how many names were added)."""
+    rows = copy.deepcopy(one_pass)
+    added = 0
+    for (stream, field_name), value in want.items():
+        if value is None or (stream, field_name) not in frames:
+            continue
+        own = frames[(stream, field_name)]
+        in_stream = [r for r in rows if r["tcp.stream"] == [str(stream)]]
+        at_own = [r for r in in_stream if int(r["frame.number"][0]) == own]
+        later = [r for r in in_stream if int(r["frame.number"][0]) > own and value in r["exec." + field_name]
+                 and r["exec.identified_by_status"]]
+        if len(at_own) != 1 or not later or value not in at_own[0]["exec.unidentified_string"] \
+                or at_own[0]["exec." + field_name]:
+            continue
+        row = at_own[0]
+        row["exec." + field_name].append(value)
+        row["exec.identified_later"].append("")
+        if field_name == "password":
+            row["exec.cleartext_password"].append("")
+        added += 1
+    return rows, added
+
+
+def first_difference(a, b):
+    return next((f"{x!r} / {y!r}" for x, y in zip(a.split("\n"), b.split("\n")) if x != y), "")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=HERE)
@@ -107,6 +145,7 @@ def main():
     os.environ.setdefault("EXEC_TSHARK_ENV", "WIRESHARK_ABORT_ON_DISSECTOR_BUG=1")
 
     expected = defaultdict(dict)
+    own_frame = defaultdict(dict)   # (stream, field) -> the frame of the string's last byte
     conflicts = defaultdict(set)
     with open(os.path.join(args.dir, "expected.tsv"), newline="") as f:
         for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -117,16 +156,21 @@ def main():
             if row["expected"] != "-":
                 value = row["expected"] if row["field"] == "status" else tshark_text(unescape(row["expected"]))
             expected[row["capture"]][(int(row["tcp_stream"]), row["field"])] = value
+            if row["last_byte_frame"] != "-":
+                own_frame[row["capture"]][(int(row["tcp_stream"]), row["field"])] = int(row["last_byte_frame"])
 
     names = ["frame.number", "tcp.stream"] + ["exec." + f for f in FIELDS] + ["exec.closed_without_reply"]
     builtin_names = [n for n in names if n not in ("exec.status", "exec.closed_without_reply")]
     passed = failed = 0
     totals = defaultdict(lambda: [0, 0, 0])
+    named = defaultdict(int)
     for capture in sorted(expected):
         pcap = os.path.join(args.dir, capture)
         want = expected[capture]
         problems = []
-        runs = {"default": fields(pcap, names), "out-of-order": fields(pcap, names, extra=OOO)}
+        runs = {"default": fields(pcap, names), "out-of-order": fields(pcap, names, extra=OOO),
+                "default, two passes": fields(pcap, names, extra=["-2"]),
+                "out-of-order, two passes": fields(pcap, names, extra=OOO + ["-2"])}
         found_any = set()
         for mode, rows in runs.items():
             recovered, recoverable, mislabels, found = score(want, shown_values(rows, names))
@@ -144,9 +188,13 @@ def main():
         missed = sorted(k for k, v in want.items() if v is not None and k not in found_any)
         if missed:
             problems.append(f"recoverable but shown in neither mode: {missed}")
-        for extra in ([], OOO):
-            if dump(fields(pcap, DUMP_FIELDS, extra=extra)) != dump(fields(pcap, DUMP_FIELDS, extra=extra + ["-2"])):
-                problems.append(f"one-pass and two-pass output differ {' '.join(extra)}")
+        for mode, extra in (("default", []), ("out-of-order", OOO)):
+            want_two, added = named_in_two_passes(fields(pcap, DUMP_FIELDS, extra=extra), want, own_frame[capture])
+            got_two = dump(fields(pcap, DUMP_FIELDS, extra=extra + ["-2"]))
+            if got_two != dump(want_two):
+                problems.append(f"{mode}: two passes must show what one pass shows, plus the counted-back "
+                                f"names at their own frame: {first_difference(dump(want_two), got_two)}")
+            named[mode] += added
         for mode, extra in CONFLICT_MODES.items():
             got = conflicts_shown(fields(pcap, CONFLICT_FIELDS, extra=extra))
             if got != conflicts[capture]:
@@ -166,6 +214,8 @@ def main():
         failed += bool(problems)
     for who, (recovered, recoverable, mislabels) in totals.items():
         print(f"{who}: recovered {recovered}/{recoverable} recoverable fields, {mislabels} mislabels")
+    for mode, count in named.items():
+        print(f"plugin, {mode}: two passes must name {count} counted-back strings at their own frame")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
