@@ -40,22 +40,24 @@ run_part "host safety: no rexec, rlogin or rsh service exposed, no test account;
   eval 'bash tests/security/check-host.sh exposure && bash tests/security/test-check-host.sh'
 run_part "host suite: build, engine, captures, fresh daemon traffic" \
   bash tests/run-suite.sh --fields-out "$host_fields"
-run_part "Wireshark's own checkers (checkAPIs, checkhf, checkfiltername, typed item calls, tfs, cppcheck): zero findings" \
-  bash tests/checkers/run-checkers.sh
-run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
-  bash fuzz/run-engine-fuzz.sh --runs 200000
 run_part "hostile captures: expected expert info, bounded time and memory" bash tests/hostile/run-hostile.sh
-run_part "tshark under ASan+UBSan over mutated captures, valgrind (bounded)" \
-  bash fuzz/run-tshark-fuzz.sh --quick
-# A run inside scripts/matrix/run-fresh.sh's chroots leaves the chroots to the outer run.
+# Inside scripts/matrix/run-fresh.sh's chroots (EXEC_NESTED_RUN), the parts
+# that test the machine run; those that test only the code (Wireshark's
+# checkers, fuzzing) and the chroots are the outer run's, done once.
 if [ -z "${EXEC_NESTED_RUN:-}" ]; then
-  run_part "Wireshark 4.4 (Debian 13) and 4.6 (sid) in debootstrap chroots: same suite, identical dumps" \
+  run_part "Wireshark's own checkers (checkAPIs, checkhf, checkfiltername, typed item calls, tfs, cppcheck): zero findings" \
+    bash tests/checkers/run-checkers.sh
+  run_part "engine fuzzing smoke run (libFuzzer, ASan+UBSan, 200000 executions)" \
+    bash fuzz/run-engine-fuzz.sh --runs 200000
+  run_part "tshark under ASan+UBSan over mutated captures, valgrind (bounded)" \
+    bash fuzz/run-tshark-fuzz.sh --quick
+  run_part "Wireshark 4.4 (Debian 13) and 4.6 (sid) in debootstrap chroots: same suite, identical dumps, the Debian package" \
     bash scripts/matrix/run-matrix.sh --host-fields "$host_fields"
   run_part "fresh Debian 12, the README's two commands: as root install then test, as a new user with sudo test then install" \
     bash scripts/matrix/run-fresh.sh
 else
   echo
-  echo "######## nested run (scripts/matrix/run-fresh.sh): the outer run makes the chroots"
+  echo "######## nested run (scripts/matrix/run-fresh.sh): checkers, fuzzing and chroots are the outer run's"
 fi
 
 run_part "host left as found: account, PAM, inetd and hosts files, namespaces, daemons" \
