@@ -13,6 +13,7 @@
 #include <epan/expert.h>
 #include <epan/proto_data.h>
 
+#include "exec-export.h"
 #include "exec-first-copy.h"
 #include "exec-frame.h"
 #include "exec-info.h"
@@ -167,6 +168,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
     }
     if (ends) {
         exec_stderr_session_ended(session);
+        session->end_frame = pinfo->num;
         end->session_end = TRUE;
         end->stderr_never_connected = session->stderr_abandoned;
         end->stdin_bytes = session->stdin_bytes;
@@ -336,8 +338,10 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     }
     if (end->closed_without_reply)
         show_closed_without_reply(exec_tree, tvb, pinfo, info, end);
-    if (end->session_end)
+    if (end->session_end) {
         show_session_end(exec_tree, ti, tvb, pinfo, info, end);
+        exec_export_session_end(pinfo, exec_tree, tvb, end->session);
+    }
     exec_first_copy_show(exec_tree, tvb, pinfo, info, end->withheld_conflicts,
                          exec_session_direction(end->session, pinfo));
     exec_info_write(info, replace_info);

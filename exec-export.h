@@ -1,0 +1,32 @@
+/* exec-export.h: File > Export Objects > EXEC (exec-export.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef EXEC_EXPORT_H
+#define EXEC_EXPORT_H
+
+#include "exec-session.h"
+
+void proto_register_exec_export(void);
+
+/* Whether an export-objects listener is active: nothing is collected
+ * otherwise. */
+gboolean exec_export_wanted(void);
+
+/* Any pass, while wanted: a control-connection segment's pieces (stdin,
+ * stdout, the error line), with the segment's TCP sequence number. */
+void exec_export_control(packet_info *pinfo, exec_session_t *session, tvbuff_t *tvb,
+                         const exec_piece_t *pieces, unsigned n_pieces, guint32 seq);
+
+/* Any pass, while wanted: server bytes of the stderr channel. */
+void exec_export_stderr(packet_info *pinfo, exec_session_t *session, tvbuff_t *tvb, guint32 seq);
+
+/* Any pass, on the frame that ends the session: hands its objects over. */
+void exec_export_session_end(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session);
+
+/* Later passes, on a frame with payload of the session: when the capture
+ * holds no end of the session, its objects are handed over on its last
+ * frame with payload. */
+void exec_export_last_frame(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session);
+
+#endif /* EXEC_EXPORT_H */
