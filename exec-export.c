@@ -246,6 +246,24 @@ exec_export_control(packet_info *pinfo, exec_session_t *session, tvbuff_t *tvb,
 }
 
 void
+exec_export_withheld(packet_info *pinfo, tvbuff_t *tvb, const exec_withheld_t *withheld)
+{
+    exec_session_t *session = withheld->session;
+    exec_direction_t direction = withheld->direction;
+    guint64 data_start = session->data_start[direction];
+    /* Only stdin and stdout: the error line ends at its newline, which
+     * these bytes may lie beyond. */
+    if (!data_start || withheld->position + withheld->length <= data_start - 1 ||
+        (direction == EXEC_SERVER_TO_CLIENT && (!session->stream.status_seen || session->stream.status != 0)) ||
+        (gint)withheld->length > tvb_captured_length_remaining(tvb, withheld->offset))
+        return;
+    export_stream_t *stream = stream_of(session, direction == EXEC_CLIENT_TO_SERVER ? EXPORT_STDIN : EXPORT_STDOUT);
+    start_at(stream, data_start);
+    place(stream, withheld->position, tvb_get_ptr(tvb, withheld->offset, withheld->length), withheld->length,
+          pinfo->num);
+}
+
+void
 exec_export_stderr(packet_info *pinfo, exec_session_t *session, tvbuff_t *tvb, guint32 seq)
 {
     if (!session->stderr_origin_known)

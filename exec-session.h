@@ -85,6 +85,7 @@ typedef struct exec_session {
  * proto_exec_plugin): a frame can hold both. */
 #define EXEC_KEY_SESSION_END        0
 #define EXEC_KEY_STDERR_CONNECTION  1
+#define EXEC_KEY_EXPORT_WITHHELD    2   /* exec-export.h: exec_withheld_t */
 
 /* Registration and handoff (exec-session.c). */
 void exec_session_register(void);
