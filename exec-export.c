@@ -12,8 +12,10 @@
  * filled are lost bytes: they read as NULs, and the object says it is
  * incomplete in its name, its content type and an expert note on the frame
  * that hands it over.  The objects are handed over on the frame that ends
- * the session (exec-session-end.c); the listener takes each buffer as it is,
- * so the memory is the exported data once.
+ * the session (exec-session-end.c), or, on later passes, on its last frame
+ * with payload when that comes after the end or no end was captured; the
+ * listener takes each buffer as it is, so the memory is the exported data
+ * once.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -294,8 +296,9 @@ missing(const export_stream_t *stream, guint *holes, guint64 *first_at)
     return total;
 }
 
-void
-exec_export_session_end(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session)
+/* Queues the session's objects for the listener. */
+static void
+hand_over(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session)
 {
     if (!exec_export_wanted() || !collected)
         return;
@@ -323,10 +326,20 @@ exec_export_session_end(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exe
 }
 
 void
+exec_export_session_end(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session)
+{
+    /* Later passes know when stderr bytes still come after the end: the
+     * objects wait for the last of them. */
+    if (!PINFO_FD_VISITED(pinfo) || session->last_data_frame <= pinfo->num)
+        hand_over(pinfo, tree, tvb, session);
+}
+
+void
 exec_export_last_frame(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session)
 {
-    if (PINFO_FD_VISITED(pinfo) && !session->end_frame && session->last_data_frame == pinfo->num)
-        exec_export_session_end(pinfo, tree, tvb, session);
+    if (PINFO_FD_VISITED(pinfo) && session->last_data_frame == pinfo->num &&
+        (!session->end_frame || session->end_frame < pinfo->num))
+        hand_over(pinfo, tree, tvb, session);
 }
 
 /* Letters, digits, '.', '-' and '_' as they are; anything else, '_'. */

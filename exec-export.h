@@ -36,12 +36,13 @@ void exec_export_control(packet_info *pinfo, exec_session_t *session, tvbuff_t *
 /* Any pass, while wanted: server bytes of the stderr channel. */
 void exec_export_stderr(packet_info *pinfo, exec_session_t *session, tvbuff_t *tvb, guint32 seq);
 
-/* Any pass, on the frame that ends the session: hands its objects over. */
+/* Any pass, on the frame that ends the session: hands its objects over
+ * (later passes: unless the session has payload in a later frame). */
 void exec_export_session_end(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session);
 
 /* Later passes, on a frame with payload of the session: when the capture
- * holds no end of the session, its objects are handed over on its last
- * frame with payload. */
+ * holds no end of the session, or stderr bytes come after it, its objects
+ * are handed over on its last frame with payload. */
 void exec_export_last_frame(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *session);
 
 #endif /* EXEC_EXPORT_H */
