@@ -13,6 +13,7 @@
 #include <epan/expert.h>
 #include <epan/proto_data.h>
 
+#include "exec-export.h"
 #include "exec-first-copy.h"
 #include "exec-frame.h"
 #include "exec-info.h"
@@ -168,6 +169,7 @@ classify_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session
     }
     if (ends) {
         exec_stderr_session_ended(session);
+        session->end_frame = pinfo->num;
         end->session_end = TRUE;
         end->stderr_never_connected = session->stderr_abandoned;
         end->stdin_bytes = session->stdin_bytes;
@@ -215,6 +217,40 @@ classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_session_t *sessi
                                    MIN(payload.length, withheld), payload.offset);
 }
 
+/* First pass: the payload of this frame's segment TCP kept from the
+ * dissector, for the export (exec-export.c), or NULL. */
+static exec_withheld_t *
+find_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session, const struct tcp_analysis *tcpd,
+              exec_direction_t direction)
+{
+    exec_tcp_segment_t segment;
+    if (!exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
+        !session->origin_known[direction] || !session->data_start[direction])
+        return NULL;
+    guint32 seq = exec_tcp_relative_seq() ?
+            segment.seq - exec_tcp_flow_base_seq(exec_tcp_flow_of_frame(tcpd)) : segment.seq;
+    guint32 withheld = G_MAXUINT32;
+    if (session->payload_frame == pinfo->num) {
+        gint32 before_handed = (gint32)(session->payload_seq - seq);
+        if (before_handed <= 0)
+            return NULL;
+        withheld = (guint32)before_handed;
+    }
+    guint32 captured = tvb_captured_length(tvb);
+    exec_frame_payload_t payload;
+    if (!exec_frame_find_tcp_payload(tvb_get_ptr(tvb, 0, captured), captured, (guint16)pinfo->srcport,
+                                     (guint16)pinfo->destport, segment.seq, segment.nextseq - segment.seq,
+                                     &payload) || payload.length == 0)
+        return NULL;
+    exec_withheld_t *found = wmem_new(wmem_file_scope(), exec_withheld_t);
+    found->session = session;
+    found->direction = direction;
+    found->position = exec_session_stream_position(session, direction, seq);
+    found->offset = payload.offset;
+    found->length = MIN(payload.length, withheld);
+    return found;
+}
+
 /* First pass: a control connection that never carried a byte (a client
  * that connects and gives up, a brute-force tool's spare connection)
  * reaches no dissector; it becomes a session at its first FIN, when that
@@ -246,6 +282,9 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
     if (!tcpd)
         return NULL;
     exec_direction_t direction = exec_session_direction(session, pinfo);
+    exec_withheld_t *payload = find_withheld(tvb, pinfo, session, tcpd, direction);
+    if (payload)
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);
     const exec_conflicts_t *withheld = classify_withheld(tvb, pinfo, session, tcpd, direction);
     exec_end_record_t *end = classify_close(tvb, pinfo, tree, session, tcpd, direction);
     if (!end && !withheld)
@@ -314,6 +353,12 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         if (end)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END, end);
     }
+    if (exec_export_wanted()) {
+        const exec_withheld_t *withheld = (const exec_withheld_t *)p_get_proto_data(wmem_file_scope(), pinfo,
+                                                                                  proto_exec, EXEC_KEY_EXPORT_WITHHELD);
+        if (withheld)
+            exec_export_withheld(pinfo, tvb, withheld);
+    }
     if (!end)
         return 0;
 
@@ -336,8 +381,10 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     }
     if (end->closed_without_reply)
         show_closed_without_reply(exec_tree, tvb, pinfo, info, end);
-    if (end->session_end)
+    if (end->session_end) {
         show_session_end(exec_tree, ti, tvb, pinfo, info, end);
+        exec_export_session_end(pinfo, exec_tree, tvb, end->session);
+    }
     exec_first_copy_show(exec_tree, tvb, pinfo, info, end->withheld_conflicts,
                          exec_session_direction(end->session, pinfo));
     exec_info_write(info, replace_info);

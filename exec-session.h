@@ -78,6 +78,15 @@ typedef struct exec_session {
     guint64  stdin_bytes;
     guint64  stdout_bytes;
     guint64  stderr_bytes;
+    /* For the export (exec-export.c), first pass: the stream position of
+     * the first stdin byte (client) and of the byte after the status
+     * (server), + 1; 0 while unknown.  The TCP sequence number of the
+     * stderr channel's position 0. */
+    guint64  data_start[2];
+    guint32  stderr_seq_origin;
+    gboolean stderr_origin_known;
+    guint32  end_frame;         /* the frame that ended the session, if any */
+    guint32  last_data_frame;   /* the last frame with payload of the session */
 } exec_session_t;
 
 /* Frame data of the postdissectors, under proto_exec (the built-in keeps
@@ -85,6 +94,7 @@ typedef struct exec_session {
  * proto_exec_plugin): a frame can hold both. */
 #define EXEC_KEY_SESSION_END        0
 #define EXEC_KEY_STDERR_CONNECTION  1
+#define EXEC_KEY_EXPORT_WITHHELD    2   /* exec-export.h: exec_withheld_t */
 
 /* Registration and handoff (exec-session.c). */
 void exec_session_register(void);

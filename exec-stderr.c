@@ -20,6 +20,7 @@
 #include <epan/proto_data.h>
 #include <wsutil/str_util.h>
 
+#include "exec-export.h"
 #include "exec-takeover.h"
 #include "ws-private.h"
 
@@ -115,9 +116,27 @@ exec_stderr_session_ended(exec_session_t *session)
         session->stderr_abandoned = TRUE;
 }
 
-static int
-dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+/* First pass: the TCP sequence number of the channel's stream position 0,
+ * for the export: after the daemon's SYN, or the first server bytes seen. */
+static void
+learn_stderr_origin(exec_session_t *session, const struct tcpinfo *tcpinfo)
 {
+    if (session->stderr_origin_known || !tcpinfo)
+        return;
+    const struct tcp_analysis *tcpd =
+            (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp);
+    const tcp_flow_t *flow = tcpd ? exec_tcp_flow_of_frame(tcpd) : NULL;
+    if (flow && exec_tcp_flow_saw_syn(flow))
+        session->stderr_seq_origin = exec_tcp_relative_seq() ? 1 : exec_tcp_flow_base_seq(flow) + 1;
+    else
+        session->stderr_seq_origin = tcpinfo->seq;
+    session->stderr_origin_known = TRUE;
+}
+
+static int
+dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    const struct tcpinfo *tcpinfo = (const struct tcpinfo *)data;
     conversation_t *channel = find_conversation_pinfo(pinfo, 0);
     exec_session_t *session = channel ?
             (exec_session_t *)conversation_get_proto_data(channel, proto_exec_plugin) : NULL;
@@ -149,8 +168,16 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
     proto_item_set_generated(link);
 
     if (!from_client) {
-        if (!PINFO_FD_VISITED(pinfo))
+        if (!PINFO_FD_VISITED(pinfo)) {
             session->stderr_bytes += length;
+            learn_stderr_origin(session, tcpinfo);
+        }
+        if (!PINFO_FD_VISITED(pinfo))
+            session->last_data_frame = pinfo->num;
+        if (tcpinfo && exec_export_wanted()) {
+            exec_export_stderr(pinfo, session, tvb, tcpinfo->seq);
+            exec_export_last_frame(pinfo, exec_tree, tvb, session);
+        }
         proto_tree_add_item(exec_tree, hf_exec_stderr_data, tvb, 0, -1, ENC_NA);
         col_add_fstr(pinfo->cinfo, COL_INFO, "stderr %u byte%s", length, plurality(length, "", "s"));
         return length;

@@ -18,6 +18,7 @@
 #include <epan/strutil.h>
 #include <wsutil/str_util.h>
 
+#include "exec-export.h"
 #include "exec-first-copy.h"
 #include "exec-info.h"
 #include "exec-session.h"
@@ -165,6 +166,19 @@ learn_from_piece(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, con
     }
 }
 
+/* Where stdin and what follows the status begin, for the export. */
+static void
+learn_data_start(exec_session_t *session, exec_direction_t direction, guint64 segment_offset,
+                 const exec_piece_t *piece)
+{
+    if (session->data_start[direction])
+        return;
+    if (piece->kind == EXEC_PIECE_COMMAND && (piece->flags & EXEC_PIECE_ENDS))
+        session->data_start[direction] = segment_offset + piece->offset + piece->length + 1;
+    else if (piece->kind == EXEC_PIECE_STATUS)
+        session->data_start[direction] = segment_offset + piece->offset + 2;
+}
+
 /* Whole strings after a client gap wait for a success status to name
  * them; a new gap breaks the chain. */
 static void
@@ -221,6 +235,8 @@ identify_by_status(exec_session_t *session, exec_record_t *record, const packet_
         pending->late->by_frame = pinfo->num;
         if (kind == EXEC_PIECE_COMMAND && !session->command)
             session->command = pending->text;
+        if (kind == EXEC_PIECE_COMMAND && !session->data_start[EXEC_CLIENT_TO_SERVER])
+            session->data_start[EXEC_CLIENT_TO_SERVER] = pending->end + 1;
         if (kind == EXEC_PIECE_USERNAME && !session->username)
             session->username = pending->text;
         if (i > 0 && session->pending[i - 1].end != pending->start)
@@ -251,6 +267,7 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     for (unsigned i = 0; i < segment->n_pieces; i++) {
         const exec_piece_t *piece = &segment->pieces[i];
         learn_from_piece(session, tvb, pinfo, piece);
+        learn_data_start(session, direction, offset, piece);
         exec_first_copy_check(session, pinfo, direction, offset, data, piece);
         if (direction == EXEC_CLIENT_TO_SERVER)
             track_unidentified(session, tvb, pinfo, offset, record, i);
@@ -646,10 +663,17 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (record->consumed == 0)
         return tvb_captured_length(tvb);
 
+    if (!PINFO_FD_VISITED(pinfo))
+        record->session->last_data_frame = pinfo->num;
+
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, record->consumed, ENC_NA);
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
     show_record(tvb, pinfo, exec_tree, record);
+    if (tcpinfo && exec_export_wanted()) {
+        exec_export_control(pinfo, record->session, tvb, record->pieces, record->n_pieces, tcpinfo->seq);
+        exec_export_last_frame(pinfo, exec_tree, tvb, record->session);
+    }
     return tvb_captured_length(tvb);
 }
 

@@ -7,6 +7,7 @@
 
 #include <epan/proto.h>
 
+#include "exec-export.h"
 #include "exec-first-copy.h"
 #include "exec-session.h"
 #include "exec-session-end.h"
@@ -42,6 +43,7 @@ proto_register_exec_plugin(void)
     proto_register_exec_session_end();
     proto_register_exec_stderr();
     proto_register_exec_taps();
+    proto_register_exec_export();
     exec_session_register();
 }
 

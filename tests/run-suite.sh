@@ -66,6 +66,12 @@ echo "== every start of every capture: without its first k frames, for every k, 
 echo "== impaired captures: loss, duplicates, reordering, deleted and truncated frames"
 /usr/bin/python3 "$root/tests/impaired/check_impaired.py" --dir "$work/impaired" || failed=1
 
+echo "== export objects (--export-objects exec): each stream byte for byte against the wire, three TCP modes"
+/usr/bin/python3 "$root/tests/export/check_export.py" \
+  "$work"/captures/{glibc-success-nostderr,glibc-success-stderr,stdin-data,too-long-username,big-stdout,interleaved,ipv6-stderr,stderr-signal}.pcap \
+  "$work"/impaired/{lossy-random,lossy-random-client,loss-status-byte,dup-credentials-segment,reorder-handshake}.pcap \
+  || failed=1
+
 echo "== re-dissection in file, random and reverse order, as the GUI does, in four TCP modes and with the heuristic"
 /usr/bin/python3 "$root/tests/order/check_order.py" --program "$build/redissect-order" \
   "$root"/test-captures/*.pcap "$root"/tests/impaired/*.pcap "$root"/tests/hostile/*.pcap* \
