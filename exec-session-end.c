@@ -4,7 +4,8 @@
  * reply": the server's FIN before any status byte) or the session ("Session
  * end": byte counts, a stderr channel that never connected), and, with
  * TCP's default preferences, retransmissions, whose bytes are found in the
- * frame and compared with the first copy (exec-first-copy.c).
+ * frame and compared with the first copy (exec-first-copy.c).  The stderr
+ * channel's frames without payload are handed to exec-stderr.c from here.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -262,7 +263,10 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
     gboolean to_server = exec_is_control_port(pinfo->destport);
     if (!to_server && !exec_is_control_port(pinfo->srcport))
         return NULL;
-    conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
+    /* A control connection is a conversation of its exact addresses and
+     * ports: no wildcard search, on every frame of every such connection. */
+    conversation_t *conversation = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst, CONVERSATION_TCP,
+                                                     pinfo->srcport, pinfo->destport, 0);
     struct tcp_analysis *tcpd = conversation ? get_tcp_conversation_data(conversation, pinfo) : NULL;
     guint32 fin_seq;
     if (!tcpd || !exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq))
@@ -335,6 +339,9 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 {
     if (pinfo->ptype != PT_TCP || !proto_is_protocol_enabled(exec_protocol))
         return 0;
+    /* One postdissector for what TCP hands no one: each postdissector costs
+     * every frame a call. */
+    exec_stderr_connection_frame(tvb, pinfo, tree);
 
     /* The FIN may share the frame with payload: a key no sequence number
      * takes, under the shared id (the built-in keeps no frame data). */

@@ -7,8 +7,9 @@
  * wildcard conversation made on the first pass.  Its frames are labelled
  * with the plugin's own protocol (exec_stderr), under the exec tree: those
  * with payload by the conversation's dissector, the others (the connect
- * back, its answer, the close, a refusal) by a postdissector, since TCP
- * hands no dissector a segment without payload.
+ * back, its answer, the close, a refusal) through the session-end
+ * postdissector (exec-session-end.c), since TCP hands no dissector a
+ * segment without payload.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -33,7 +34,6 @@ static expert_field ei_exec_stderr_unanswered = EI_INIT;
 static expert_field ei_exec_stderr_never_connected = EI_INIT;
 
 static dissector_handle_t stderr_handle;
-static dissector_handle_t connection_handle;
 static int proto_tcp = -1;
 
 /* The client ports announced so far (first pass): the postdissector looks a
@@ -227,14 +227,14 @@ classify_connection_frame(tvbuff_t *tvb, exec_session_t *session, const struct t
 static stderr_connection_record_t *
 classify_connection(tvbuff_t *tvb, packet_info *pinfo)
 {
-    if (!is_announced_port(pinfo->srcport) && !is_announced_port(pinfo->destport))
-        return NULL;
+    if ((!is_announced_port(pinfo->srcport) && !is_announced_port(pinfo->destport)) ||
+        p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
+        return NULL;            /* not the channel, or its payload was dissected */
     conversation_t *channel = find_conversation_pinfo(pinfo, 0);
     exec_session_t *session = channel ?
             (exec_session_t *)conversation_get_proto_data(channel, proto_exec_plugin) : NULL;
-    if (!session || session->stderr_conversation != channel || session->stderr_abandoned ||
-        p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
-        return NULL;            /* not the channel, given up, or its payload was dissected */
+    if (!session || session->stderr_conversation != channel || session->stderr_abandoned)
+        return NULL;            /* not the channel, or given up */
     struct tcp_analysis *tcpd = (struct tcp_analysis *)conversation_get_proto_data(channel, proto_tcp);
     if (!tcpd)
         return NULL;
@@ -261,12 +261,9 @@ event_text(wmem_allocator_t *pool, const stderr_connection_record_t *record)
     }
 }
 
-/* Postdissector: the channel's frames without payload (any pass). */
-static int
-dissect_exec_stderr_connection(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+void
+exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
-    if (pinfo->ptype != PT_TCP)
-        return 0;
     stderr_connection_record_t *record;
     if (PINFO_FD_VISITED(pinfo)) {
         record = (stderr_connection_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec,
@@ -276,8 +273,8 @@ dissect_exec_stderr_connection(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         if (record)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_STDERR_CONNECTION, record);
     }
-    if (!record || !proto_is_protocol_enabled(find_protocol_by_id(proto_exec)))
-        return 0;
+    if (!record)
+        return;
 
     col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
@@ -296,7 +293,6 @@ dissect_exec_stderr_connection(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         expert_add_info(pinfo, link, &ei_exec_stderr_refused);
     else if (record->event == STDERR_CONNECTING_AGAIN)
         expert_add_info(pinfo, link, &ei_exec_stderr_unanswered);
-    return 0;
 }
 
 void
@@ -334,8 +330,4 @@ void
 proto_reg_handoff_exec_stderr(void)
 {
     proto_tcp = proto_get_id_by_filter_name("tcp");
-    /* No protocol on the handle, as for the session end: the postdissector
-     * checks that exec is enabled. */
-    connection_handle = create_dissector_handle(dissect_exec_stderr_connection, -1);
-    register_postdissector(connection_handle);
 }

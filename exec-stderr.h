@@ -18,6 +18,10 @@ void exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 p
 void exec_stderr_session_ended(exec_session_t *session);
 /* Announced, but nothing connected back (first pass). */
 gboolean exec_stderr_failed(const exec_session_t *session);
+/* From the session-end postdissector, for every TCP frame: a frame of the
+ * channel without payload (the connect back, its answer, a FIN, a reset,
+ * an acknowledgement), classified on the first pass and shown on every pass. */
+void exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 /* The note that the announced channel never connected, on item. */
 void exec_stderr_add_never_connected(packet_info *pinfo, proto_item *item);
 
