@@ -183,9 +183,9 @@ learn_data_start(exec_session_t *session, exec_direction_t direction, guint64 se
  * them; a new gap breaks the chain. */
 static void
 track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, guint64 segment_offset,
-                   exec_record_t *record, unsigned index)
+                   exec_record_t *record, unsigned piece_index)
 {
-    const exec_piece_t *piece = &record->pieces[index];
+    const exec_piece_t *piece = &record->pieces[piece_index];
     if (piece->kind == EXEC_PIECE_LOST) {
         session->n_pending = 0;
         return;
@@ -208,7 +208,7 @@ track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, g
     if (!record->counted_back.late_names)
         record->counted_back.late_names = wmem_alloc0_array(wmem_file_scope(), exec_late_name_t,
                                                             record->n_pieces);
-    pending->late = &record->counted_back.late_names[index];
+    pending->late = &record->counted_back.late_names[piece_index];
 }
 
 /* On a success status: the daemon replies once it has read the command's
