@@ -36,10 +36,6 @@ static expert_field ei_exec_stderr_never_connected = EI_INIT;
 static dissector_handle_t stderr_handle;
 static int proto_tcp = -1;
 
-/* The client ports announced so far (first pass): the postdissector looks a
- * frame's conversation up only when one of its ports is among them. */
-static guint8 announced_ports[(G_MAXUINT16 + 1) / 8];
-
 /* What a channel frame without payload is, decided on the first pass. */
 typedef enum {
     STDERR_CONNECTING,      /* the daemon's SYN */
@@ -56,18 +52,6 @@ typedef struct {
     stderr_event_t event;
 } stderr_connection_record_t;
 
-static void
-announced_ports_init(void)
-{
-    memset(announced_ports, 0, sizeof announced_ports);
-}
-
-static gboolean
-is_announced_port(guint32 port)
-{
-    return port <= G_MAXUINT16 && (announced_ports[port / 8] & (1 << (port % 8))) != 0;
-}
-
 /* Linux numbering: the daemon passes the byte to kill(2) as it is. */
 static const value_string signal_names[] = {
     {  1, "SIGHUP" },  {  2, "SIGINT" },    {  3, "SIGQUIT" }, {  4, "SIGILL" },
@@ -80,6 +64,38 @@ static const value_string signal_names[] = {
     { 29, "SIGIO" },   { 30, "SIGPWR" },    { 31, "SIGSYS" },
     { 0, NULL }
 };
+
+/* The sessions by the stderr port they announced (first pass; the latest
+ * one of a port): a frame with such a port is the channel's when TCP has
+ * just moved the channel's conversation to it.  No conversation search on
+ * any frame, and for most frames not even a map lookup: the bitmap of the
+ * announced ports says first. */
+static wmem_map_t *channels_by_port;
+static guint8 announced_ports[(G_MAXUINT16 + 1) / 8];
+
+static void
+channels_init(void)
+{
+    channels_by_port = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    memset(announced_ports, 0, sizeof announced_ports);
+}
+
+/* First pass: the session whose stderr channel this frame is on, or NULL. */
+static exec_session_t *
+channel_session(const packet_info *pinfo)
+{
+    for (int client_sends = 0; client_sends < 2; client_sends++) {
+        guint32 port = client_sends ? pinfo->srcport : pinfo->destport;
+        if (port > G_MAXUINT16 || !(announced_ports[port / 8] & (1 << (port % 8))))
+            continue;
+        exec_session_t *session = (exec_session_t *)wmem_map_lookup(channels_by_port, GUINT_TO_POINTER(port));
+        if (session && session->stderr_conversation->last_frame == pinfo->num &&
+            addresses_equal(client_sends ? &pinfo->src : &pinfo->dst, &session->client_addr) &&
+            addresses_equal(client_sends ? &pinfo->dst : &pinfo->src, &session->server_addr))
+            return session;
+    }
+    return NULL;
+}
 
 void
 exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
@@ -94,6 +110,7 @@ exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
     conversation_add_proto_data(channel, proto_exec_plugin, session);
     session->stderr_conversation = channel;
     session->stderr_port = port;
+    wmem_map_insert(channels_by_port, GUINT_TO_POINTER(port), session);
     if (port <= G_MAXUINT16)
         announced_ports[port / 8] |= (guint8)(1 << (port % 8));
 }
@@ -227,15 +244,11 @@ classify_connection_frame(tvbuff_t *tvb, exec_session_t *session, const struct t
 static stderr_connection_record_t *
 classify_connection(tvbuff_t *tvb, packet_info *pinfo)
 {
-    if ((!is_announced_port(pinfo->srcport) && !is_announced_port(pinfo->destport)) ||
-        p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
-        return NULL;            /* not the channel, or its payload was dissected */
-    conversation_t *channel = find_conversation_pinfo(pinfo, 0);
-    exec_session_t *session = channel ?
-            (exec_session_t *)conversation_get_proto_data(channel, proto_exec_plugin) : NULL;
-    if (!session || session->stderr_conversation != channel || session->stderr_abandoned)
-        return NULL;            /* not the channel, or given up */
-    struct tcp_analysis *tcpd = (struct tcp_analysis *)conversation_get_proto_data(channel, proto_tcp);
+    exec_session_t *session = channel_session(pinfo);
+    if (!session || session->stderr_abandoned || p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
+        return NULL;            /* not the channel, given up, or its payload was dissected */
+    struct tcp_analysis *tcpd = (struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation,
+                                                                                   proto_tcp);
     if (!tcpd)
         return NULL;
     if (!session->stderr_first_frame)
@@ -323,7 +336,7 @@ proto_register_exec_stderr(void)
     exec_register_fields(hf, array_length(hf));
     exec_register_experts(ei, array_length(ei));
     stderr_handle = create_dissector_handle(dissect_exec_stderr, proto_exec_plugin);
-    register_init_routine(announced_ports_init);
+    register_init_routine(channels_init);
 }
 
 void
