@@ -123,10 +123,34 @@ def check_sessions(pcap, rows, sessions, checker):
         checker.expect(stdout == sess.stdout, f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}",
                        True)
         check_links_and_channel(sess, frames, by_stream, shown, checker, where)
+        check_outcome_info(sess, frames, checker, where)
         # A field without value: "" on 4.0, "1" from 4.4 on; presence counts.
         closed = [n for n, r in frames.items() if r.get("exec.closed_without_reply")]
         want_closed = [sess.closed_without_reply] if sess.closed_without_reply else []
         checker.expect(closed == want_closed, f"{where}: closed without reply: want {want_closed}, got {closed}")
+
+
+def check_outcome_info(sess, frames, checker, where):
+    """The Info column's outcome is the status byte's (issue 17): 0 is
+    "Success" in the status frame; 1 is "Error" in the status or error line
+    frame and never "Success" anywhere in the session; another byte is
+    "Unknown status N"."""
+    if not sess.status:
+        return
+    byte, frame = sess.status
+    info = {n: " ".join(r.get("_ws.col.Info", [])) for n, r in frames.items()}
+    success = sorted(n for n, text in info.items() if "Success" in text)
+    if byte == 0:
+        checker.expect("Success" in info.get(frame, ""),
+                       f"{where}: status 0 in frame {frame}, Info {info.get(frame)!r} lacks 'Success'")
+    elif byte == 1:
+        error_frames = [frame] + ([sess.error_message[1]] if sess.error_message else [])
+        checker.expect(not success, f"{where}: status 1, yet 'Success' in the Info of frames {success}")
+        checker.expect(any("Error" in info.get(n, "") for n in error_frames),
+                       f"{where}: status 1, no 'Error' in the Info of frames {error_frames}")
+    else:
+        checker.expect(f"Unknown status {byte}" in info.get(frame, "") and not success,
+                       f"{where}: status {byte} in frame {frame}, Info {info.get(frame)!r}")
 
 
 def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
