@@ -336,6 +336,20 @@ test_unknown_status_byte(void)
     exec_stream_feed(&s, S2C, 0, BYTES("\x07hello"), true, &seg);
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_STATUS_UNKNOWN);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_UNEXPECTED_DATA, 1, 5, EXEC_PIECE_BEGINS));
+    /* Only 0 and 1 mean something: every other byte, 2 and 255 too, is unknown. */
+    static const uint8_t others[] = { 2, 3, 0x7f, 0x80, 0xff };
+    for (size_t i = 0; i < sizeof others; i++) {
+        exec_stream_init(&s, true, true);
+        exec_stream_feed(&s, S2C, 0, &others[i], 1, true, &seg);
+        CHECK(seg.n_pieces == 1 && seg.pieces[0].kind == EXEC_PIECE_STATUS);
+        CHECK(seg.pieces[0].value == others[i] && seg.pieces[0].anomalies == EXEC_ANOMALY_STATUS_UNKNOWN);
+    }
+    for (uint8_t known = 0; known <= 1; known++) {
+        exec_stream_init(&s, true, true);
+        exec_stream_feed(&s, C2S, 0, BYTES("\0u\0p\0c\0"), true, &seg);
+        exec_stream_feed(&s, S2C, 0, &known, 1, true, &seg);
+        CHECK(seg.n_pieces == 1 && seg.pieces[0].anomalies == 0);
+    }
 }
 
 static void
