@@ -304,6 +304,35 @@ def check_close_columns(pcap, rows, checker):
                        f"frame {number}: want EXEC and {wants} in the summary line, got {line!r}")
 
 
+def check_channel_events(pcap, sessions, checker):
+    """The stderr channel's connection events in the summary line, from the
+    wire (issue 17): the daemon's first SYN is "connecting to port N", the
+    client's SYN-ACK "opened", a reset "refused" before any SYN-ACK and
+    "reset" after one."""
+    channels = [s for s in sessions if s.stderr_stream is not None]
+    if not channels:
+        return
+    out, _ = tshark(["-r", pcap, "-o", 'gui.column.format:"No.","%m","Info","%i"'])
+    summary = {}
+    for line in out.splitlines():
+        number, _, rest = line.strip().partition(" ")
+        summary[int(number)] = rest.strip()
+    for sess in channels:
+        opened = False
+        for i, (frame, from_client, syn, ack, rst) in enumerate(sess.stderr_segments):
+            want = None
+            if i == 0 and syn and not ack and not from_client:
+                want = "stderr channel: connecting to port %d" % sess.stderr_port()
+            elif syn and ack and from_client:
+                want, opened = "stderr channel opened", True
+            elif rst:
+                want = "stderr channel reset" if opened else "stderr channel refused"
+            if want:
+                line = summary.get(frame, "")
+                checker.expect(want in line, f"stderr stream {sess.stderr_stream}: frame {frame}: "
+                                             f"want {want!r}, got {line!r}")
+
+
 def check_capture(pcap, fields_out, compare_builtin):
     sessions = read_sessions(pcap)
     plugin = Checker("plugin")
@@ -312,6 +341,7 @@ def check_capture(pcap, fields_out, compare_builtin):
     two_pass = fields(pcap, DUMP_FIELDS + FORWARD_LINKS, extra=["-2"])
     check_sessions(pcap, two_pass, sessions, plugin)
     check_close_columns(pcap, one_pass, plugin)
+    check_channel_events(pcap, sessions, plugin)
     plugin.expect(bool(sessions), "no exec session found in the capture")
     first = dump(one_pass)
     second = dump(two_pass)
