@@ -123,10 +123,34 @@ def check_sessions(pcap, rows, sessions, checker):
         checker.expect(stdout == sess.stdout, f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}",
                        True)
         check_links_and_channel(sess, frames, by_stream, shown, checker, where)
+        check_outcome_info(sess, frames, checker, where)
         # A field without value: "" on 4.0, "1" from 4.4 on; presence counts.
         closed = [n for n, r in frames.items() if r.get("exec.closed_without_reply")]
         want_closed = [sess.closed_without_reply] if sess.closed_without_reply else []
         checker.expect(closed == want_closed, f"{where}: closed without reply: want {want_closed}, got {closed}")
+
+
+def check_outcome_info(sess, frames, checker, where):
+    """The Info column's outcome is the status byte's (issue 17): 0 is
+    "Success" in the status frame; 1 is "Error" in the status or error line
+    frame and never "Success" anywhere in the session; another byte is
+    "Unknown status N"."""
+    if not sess.status:
+        return
+    byte, frame = sess.status
+    info = {n: " ".join(r.get("_ws.col.Info", [])) for n, r in frames.items()}
+    success = sorted(n for n, text in info.items() if "Success" in text)
+    if byte == 0:
+        checker.expect("Success" in info.get(frame, ""),
+                       f"{where}: status 0 in frame {frame}, Info {info.get(frame)!r} lacks 'Success'")
+    elif byte == 1:
+        error_frames = [frame] + ([sess.error_message[1]] if sess.error_message else [])
+        checker.expect(not success, f"{where}: status 1, yet 'Success' in the Info of frames {success}")
+        checker.expect(any("Error" in info.get(n, "") for n in error_frames),
+                       f"{where}: status 1, no 'Error' in the Info of frames {error_frames}")
+    else:
+        checker.expect(f"Unknown status {byte}" in info.get(frame, "") and not success,
+                       f"{where}: status {byte} in frame {frame}, Info {info.get(frame)!r}")
 
 
 def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
@@ -280,6 +304,35 @@ def check_close_columns(pcap, rows, checker):
                        f"frame {number}: want EXEC and {wants} in the summary line, got {line!r}")
 
 
+def check_channel_events(pcap, sessions, checker):
+    """The stderr channel's connection events in the summary line, from the
+    wire (issue 17): the daemon's first SYN is "connecting to port N", the
+    client's SYN-ACK "opened", a reset "refused" before any SYN-ACK and
+    "reset" after one."""
+    channels = [s for s in sessions if s.stderr_stream is not None]
+    if not channels:
+        return
+    out, _ = tshark(["-r", pcap, "-o", 'gui.column.format:"No.","%m","Info","%i"'])
+    summary = {}
+    for line in out.splitlines():
+        number, _, rest = line.strip().partition(" ")
+        summary[int(number)] = rest.strip()
+    for sess in channels:
+        opened = False
+        for i, (frame, from_client, syn, ack, rst) in enumerate(sess.stderr_segments):
+            want = None
+            if i == 0 and syn and not ack and not from_client:
+                want = "stderr channel: connecting to port %d" % sess.stderr_port()
+            elif syn and ack and from_client:
+                want, opened = "stderr channel opened", True
+            elif rst:
+                want = "stderr channel reset" if opened else "stderr channel refused"
+            if want:
+                line = summary.get(frame, "")
+                checker.expect(want in line, f"stderr stream {sess.stderr_stream}: frame {frame}: "
+                                             f"want {want!r}, got {line!r}")
+
+
 def check_capture(pcap, fields_out, compare_builtin):
     sessions = read_sessions(pcap)
     plugin = Checker("plugin")
@@ -288,6 +341,7 @@ def check_capture(pcap, fields_out, compare_builtin):
     two_pass = fields(pcap, DUMP_FIELDS + FORWARD_LINKS, extra=["-2"])
     check_sessions(pcap, two_pass, sessions, plugin)
     check_close_columns(pcap, one_pass, plugin)
+    check_channel_events(pcap, sessions, plugin)
     plugin.expect(bool(sessions), "no exec session found in the capture")
     first = dump(one_pass)
     second = dump(two_pass)

@@ -58,6 +58,8 @@ class Session:
     stderr_stream: Optional[int] = None
     stderr_out: Direction = field(default_factory=Direction)    # server -> client: stderr
     stderr_in: Direction = field(default_factory=Direction)     # client -> server: signals
+    # Its TCP control segments, in capture order: (frame, from_client, syn, ack, rst).
+    stderr_segments: List[tuple] = field(default_factory=list)
     # What the dissector must show, with the frame it belongs to.
     strings: List[tuple] = field(default_factory=list)   # (name, bytes, frame)
     stdin: bytes = b""
@@ -125,6 +127,7 @@ def _bool(values):
 def read_sessions(pcap, port=EXEC_PORT):
     rows = fields(pcap, ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport",
                          "tcp.dstport", "tcp.seq_raw", "tcp.flags.syn", "tcp.flags.fin",
+                         "tcp.flags.ack", "tcp.flags.reset",
                          "data.data"],
                   extra=["--disable-protocol", "exec", "-d", f"tcp.port=={port},data",
                          "-o", "tcp.desegment_tcp_streams:FALSE"], plugin=False)
@@ -177,4 +180,6 @@ def _find_stderr_channel(sess, others):
             for r in rows:
                 from_client = int(r["tcp.srcport"][0]) == port
                 _add_segment(sess.stderr_in if from_client else sess.stderr_out, r)
+                sess.stderr_segments.append((int(r["frame.number"][0]), from_client, _bool(r["tcp.flags.syn"]),
+                                             _bool(r["tcp.flags.ack"]), _bool(r["tcp.flags.reset"])))
             return

@@ -159,6 +159,68 @@ test_stderr_port_validation(void)
     check_port("\xff", 1, 65487, EXEC_ANOMALY_PORT_NOT_NUMERIC);   /* a signed char */
 }
 
+/* Hostile port strings (issue 17): six and more digits, leading zeros, signs,
+ * spaces.  The value is the port the netkit daemon computes (and connects
+ * back to), digit by digit in 16 bits with a signed char; the anomalies are
+ * what the analyst is told.  Digits only and at most 65535 is a port, even
+ * with leading zeros (the daemon reads them as zeros). */
+static void
+test_hostile_port_strings(void)
+{
+    check_port("100000", 6, 34464, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("999999", 6, 16959, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("000000", 6, 0, 0);
+    check_port("065535", 6, 65535, 0);
+    check_port("065536", 6, 0, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("00512", 5, 512, 0);
+    check_port("0000000000512", 13, 512, 0);
+    /* 2^32 + 511: a count that wrapped in 32 bits would read as port 511. */
+    check_port("4294967807", 10, 511, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("18446744073709551617", 20, 1, EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    check_port("+512", 4, 61048, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("-512", 4, 63048, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port(" 512", 4, 50048, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("512 ", 4, 5104, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("5 12", 4, 3412, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("512\t", 4, 5081, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("0x200", 5, 6664, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    check_port("1e3", 3, 633, EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    /* Not numeric and out of range at once: both said. */
+    check_port("-99999", 6, 62143, EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+}
+
+/* Unterminated: a string of digits, however long, may be a port and is held
+ * for reassembly; a sign or a space proves it is none, and it is shown at
+ * once.  Completed later, a held 6-digit string is still out of range. */
+static void
+test_hostile_port_strings_held_or_not(void)
+{
+    static const char *const not_ports[] = { "+512", "-1", " 512", "512 ", "5 12" };
+    exec_stream_t s;
+    exec_segment_t seg;
+
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("123456"), true, &seg);
+    CHECK(seg.consumed == 0 && seg.n_pieces == 0);
+    exec_stream_feed(&s, C2S, 0, BYTES("1234567\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, 8, WHOLE));
+    CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_OUT_OF_RANGE);
+    CHECK(seg.pieces[0].value == 54919);
+
+    exec_stream_init(&s, true, true);
+    exec_stream_feed(&s, C2S, 0, BYTES("0999"), true, &seg);
+    CHECK(seg.consumed == 0 && seg.n_pieces == 0);   /* '9' is a digit too */
+
+    for (size_t i = 0; i < sizeof not_ports / sizeof not_ports[0]; i++) {
+        uint32_t length = (uint32_t)strlen(not_ports[i]);
+        exec_stream_init(&s, true, true);
+        exec_stream_feed(&s, C2S, 0, (const uint8_t *)not_ports[i], length, true, &seg);
+        CHECK(seg.consumed == length);
+        CHECK(is_piece(&seg, 0, EXEC_PIECE_STDERR_PORT, 0, length, EXEC_PIECE_BEGINS | EXEC_PIECE_NOT_HELD));
+        CHECK(seg.n_pieces == 1 && seg.pieces[0].anomalies == EXEC_ANOMALY_PORT_NOT_NUMERIC);
+    }
+}
+
 static void
 test_port_with_a_non_digit_is_not_deferred(void)
 {
@@ -274,6 +336,20 @@ test_unknown_status_byte(void)
     exec_stream_feed(&s, S2C, 0, BYTES("\x07hello"), true, &seg);
     CHECK(seg.pieces[0].anomalies == EXEC_ANOMALY_STATUS_UNKNOWN);
     CHECK(is_piece(&seg, 1, EXEC_PIECE_UNEXPECTED_DATA, 1, 5, EXEC_PIECE_BEGINS));
+    /* Only 0 and 1 mean something: every other byte, 2 and 255 too, is unknown. */
+    static const uint8_t others[] = { 2, 3, 0x7f, 0x80, 0xff };
+    for (size_t i = 0; i < sizeof others; i++) {
+        exec_stream_init(&s, true, true);
+        exec_stream_feed(&s, S2C, 0, &others[i], 1, true, &seg);
+        CHECK(seg.n_pieces == 1 && seg.pieces[0].kind == EXEC_PIECE_STATUS);
+        CHECK(seg.pieces[0].value == others[i] && seg.pieces[0].anomalies == EXEC_ANOMALY_STATUS_UNKNOWN);
+    }
+    for (uint8_t known = 0; known <= 1; known++) {
+        exec_stream_init(&s, true, true);
+        exec_stream_feed(&s, C2S, 0, BYTES("\0u\0p\0c\0"), true, &seg);
+        exec_stream_feed(&s, S2C, 0, &known, 1, true, &seg);
+        CHECK(seg.n_pieces == 1 && seg.pieces[0].anomalies == 0);
+    }
 }
 
 static void
@@ -469,6 +545,8 @@ main(void)
     test_stderr_port_validation();
     test_port_validation_across_parts();
     test_port_with_a_non_digit_is_not_deferred();
+    test_hostile_port_strings();
+    test_hostile_port_strings_held_or_not();
     test_name_limits();
     test_server_success_then_stdout();
     test_server_error_message();

@@ -29,7 +29,12 @@ HEUR = ["--enable-heuristic", "exec_tcp"]
 PORT_5120 = [("rexuser", "rexpass1", "echo hello-5120; echo oops-5120 >&2"),
              ("rexuser", "rexpass1", "id -un")]
 RSH = ("root", "rexuser", "echo hello-rsh; echo err-rsh >&2; id -un")
-CAPTURES = ["exec-port-5120", "rsh-514", "rlogin-513", "other-tcp", "rexec-after-stderr-port-reuse"]
+CAPTURES = ["exec-port-5120", "rsh-514", "rlogin-513", "other-tcp", "rexec-after-stderr-port-reuse",
+            "hostile-ports-5120"]
+# hostile-ports-5120: the port strings make-captures.sh sends, in order.
+HOSTILE_PORT_STRINGS = ["100000", "065535", "0000000000512", "+512", "-512", " 512", "512 ", "00512"]
+E_PORT_NOT_NUMERIC = "Stderr port is not a decimal number"
+E_PORT_RANGE = "Stderr port is above 65535"
 
 
 class Failed(Exception):
@@ -221,6 +226,62 @@ def check_decoded(pcap, extra, want):
     expect(sum(1 for s in sess if s.stderr) == 1, "the glibc session's stderr channel is not in the capture")
 
 
+def connect_back_port(sess, streams):
+    """The port the daemon really connected back to: the destination of the
+    first connection it opened to the client's address after the request."""
+    c = sess.stream
+    back = next((t for t in sorted(streams.values(), key=lambda t: t.number)
+                 if t.number > c.number and t.client and t.client[0] == c.server[0]
+                 and t.server[0] == c.client[0] and t.server[1] != c.client[1]), None)
+    return back.server[1] if back else None
+
+
+def check_hostile_ports(pcap):
+    """Port strings of six and more digits, signs and spaces.  The heuristic
+    takes a session only when its port string is one to five ASCII digits
+    (the expectation is made from the wire bytes, not from the plugin); with
+    the port given (-d), every session is decoded, its port number is the
+    one the real daemon connected back to, and the anomalies are the ones
+    the string calls for."""
+    sess = sessions(pcap, 5120)
+    streams = wire(pcap, 5120)
+    got_strings = [s.get(0)[0] for s in sess]
+    expect(got_strings == HOSTILE_PORT_STRINGS, f"the capture holds other sessions: {got_strings}")
+    names = ["exec.stderr_port", "exec.stderr_port_number", "_ws.expert.message"]
+    heur_rows = plugin_fields(pcap, HEUR, names)
+    heur_exec = set(exec_frames(pcap, HEUR))
+    d_rows = plugin_fields(pcap, ["-d", "tcp.port==5120,exec"], names)
+    for s in sess:
+        n, (text, frame) = s.stream.number, s.get(0)
+        is_port = 1 <= len(text) <= 5 and all(c in "0123456789" for c in text)
+        claimed = sorted(heur_exec & set(s.stream.frames))
+        if is_port:
+            expect(shown(heur_rows, "exec.stderr_port", n) == [(frame, text)],
+                   f"heuristic: port string {text!r}: not decoded: {shown(heur_rows, 'exec.stderr_port', n)}")
+        else:
+            expect(not claimed, f"heuristic: port string {text!r} taken for rexec: frames {claimed}")
+        # With the port given: the daemon's port, and the anomalies the bytes call for.
+        daemon_port = connect_back_port(s, streams)
+        expect(daemon_port is not None, f"{text!r}: the daemon's connect-back is not in the capture")
+        expect(shown(d_rows, "exec.stderr_port", n) == [(frame, text)],
+               f"-d: {text!r}: exec.stderr_port {shown(d_rows, 'exec.stderr_port', n)}")
+        expect(shown(d_rows, "exec.stderr_port_number", n) == [(frame, str(daemon_port))],
+               f"-d: {text!r}: the daemon connected back to {daemon_port}, the plugin says "
+               f"{shown(d_rows, 'exec.stderr_port_number', n)}")
+        digits = all(c in "0123456789" for c in text)
+        want = set()
+        if not digits:
+            want.add(E_PORT_NOT_NUMERIC)
+        if int("0" + "".join(c for c in text if c.isdigit())) > 65535:
+            want.add(E_PORT_RANGE)
+        experts = {v for f, v in shown(d_rows, "_ws.expert.message", n) if f == frame}
+        port_experts = experts & {E_PORT_NOT_NUMERIC, E_PORT_RANGE}
+        expect(port_experts == want, f"-d: {text!r}: port expert infos {sorted(port_experts)}, want {sorted(want)}")
+        elsewhere = [(f, v) for f, v in shown(d_rows, "_ws.expert.message", n)
+                     if f != frame and v in (E_PORT_NOT_NUMERIC, E_PORT_RANGE)]
+        expect(not elsewhere, f"-d: {text!r}: port expert infos on other frames: {elsewhere}")
+
+
 def not_claimed(pcap, extra, others):
     """No frame is exec; the protocols' own dissectors still decode theirs."""
     got = exec_frames(pcap, extra)
@@ -352,6 +413,10 @@ def build_tests(caps, tmp):
                          ("-o exec.tcp.port:5120", ["-o", "exec.tcp.port:5120"])]:
         test(f"5120: {label}: exact strings, status, stderr channel")(
             lambda extra=extra: check_decoded(p5120, extra, PORT_5120))
+
+    hostile = os.path.join(caps, "hostile-ports-5120.pcap")
+    test("5120: hostile port strings: the heuristic takes 1-5 digits only; -d: daemon's port, anomalies")(
+        lambda: check_hostile_ports(hostile))
 
     close_fields = ["exec.closed_without_reply", "exec.stdin_bytes", "exec.stdout_bytes", "exec.stderr_bytes"]
     for name in CLOSE_CAPTURES:

@@ -17,7 +17,8 @@ RAW="$ROOT/test-captures/clients/raw-rexec.py"
 OUTDIR=$HERE
 KEEP=no
 CLIENT_TIMEOUT=30
-CAPTURES=(exec-port-5120 rsh-514 rlogin-513 other-tcp rexec-after-stderr-port-reuse)
+CAPTURES=(exec-port-5120 rsh-514 rlogin-513 other-tcp rexec-after-stderr-port-reuse
+          hostile-ports-5120)
 
 die() { echo "make-captures: $*" >&2; exit 1; }
 
@@ -120,6 +121,25 @@ cap_exec-port-5120() {
   wait_idle
   raw raw --port 5120 --port-string '' --split all --user rexuser --password rexpass1 --command 'id -un'
   rc_is raw 0; out_has raw rexuser; err_has raw 'sent 1 write(s)'
+}
+
+# Hostile port strings on 5120 (issue 17): the real daemon gets each request,
+# all four strings in one segment, from raw-rexec.py; it computes a port from
+# the string, connects back where nothing listens, and closes.  In this order:
+# 100000, 065535, 0000000000512 (six and more digits), +512, -512 (signs),
+# " 512", "512 " (spaces), then 00512 (five digits, leading zeros: a real
+# port string).  check_heuristic.py says which the heuristic takes.
+HOSTILE_PORT_STRINGS=(100000 065535 0000000000512 +512 -512 ' 512' '512 ' 00512)
+cap_hostile-ports-5120() {
+  local i=0 p
+  serve socat TCP4-LISTEN:5120,bind=127.0.0.1,reuseaddr,fork EXEC:"$REXECD",nofork
+  wait_listen 5120
+  for p in "${HOSTILE_PORT_STRINGS[@]}"; do
+    i=$((i + 1))
+    raw "p$i" --port 5120 --port-string "$p" --split all --user rexuser --password rexpass1 --command 'echo never'
+    err_has "p$i" 'sent 1 write(s)'
+    wait_idle
+  done
 }
 
 # in.rshd wants the socket on fds 0, 1 and 2 (inetd): socat's "stderr" option.

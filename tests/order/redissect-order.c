@@ -22,6 +22,10 @@
  * --require-field makes sure the fields come from the dissector under test
  * (a field the built-in exec dissector does not have), not from a fallback.
  * --dump prints every frame's text (file order): what is compared.
+ * --compare-first-pass makes the first pass as tshark -V does (a visible
+ * tree and the columns) and compares each frame's first-pass text with its
+ * file-order text, but for the links to later frames and the Info column of
+ * frames exec does not own: a bug that changes every later pass alike shows.
  * Prints one line per capture and a closing 'total:' line; exits 1 when a
  * frame differs, 2 on a usage or read error.
  *
@@ -52,6 +56,7 @@
 #include <wsutil/privileges.h>
 
 #define PROTOCOL_FILTER "exec"
+#define PROTOCOL_SHORT_NAME "EXEC"     /* its Protocol column */
 
 /* ---- Wireshark version differences of the application API ---- */
 
@@ -172,10 +177,13 @@ typedef struct {
     struct packet_provider_data prov;
     record_t record;
     column_info cinfo;
+    char **first;               /* --compare-first-pass: each frame's first-pass text */
 } capture_t;
 
+static char *render_dissected(epan_dissect_t *edt, column_info *cinfo, int proto, gboolean *has_protocol_items);
+
 static gboolean
-first_pass(capture_t *cap)
+first_pass(capture_t *cap, int proto, gboolean render)
 {
     static const struct packet_provider_funcs funcs = { .get_frame_ts = frame_list_timestamp };
     int err;
@@ -191,15 +199,26 @@ first_pass(capture_t *cap)
     /* As the GUI's first pass: a tree only when a postdissector asks for
      * fields (the exec session-end postdissector does without TCP's sequence
      * analysis), never visible, no columns. */
-    epan_dissect_t *edt = epan_dissect_new(cap->epan, postdissectors_want_hfids(), FALSE);
+    /* --compare-first-pass: as tshark -V's single pass instead, a visible
+     * tree and the columns, each frame rendered for the comparison. */
+    epan_dissect_t *edt = epan_dissect_new(cap->epan, render || postdissectors_want_hfids(), render);
+    GPtrArray *texts = g_ptr_array_new();
     while (record_read_next(cap->wth, &cap->record, &offset)) {
         frame_data *fd = frame_list_append(&cap->prov, &cap->record.rec, offset);
         prime_for_postdissectors(edt);
-        record_dissect(edt, wtap_file_type_subtype(cap->wth), &cap->record, fd, NULL, TRUE);
+        record_dissect(edt, wtap_file_type_subtype(cap->wth), &cap->record, fd, render ? &cap->cinfo : NULL, TRUE);
+        if (render) {
+            gboolean has_items;
+            epan_dissect_fill_in_columns(edt, FALSE, FALSE);
+            g_ptr_array_add(texts, render_dissected(edt, &cap->cinfo, proto, &has_items));
+        }
         frame_list_dissected(&cap->prov, fd);
         epan_dissect_reset(edt);
     }
     epan_dissect_free(edt);
+    cap->first = render ? (char **)g_ptr_array_free(texts, FALSE) : NULL;
+    if (!render)
+        g_ptr_array_free(texts, TRUE);
     return TRUE;
 }
 
@@ -286,14 +305,21 @@ render_frame(capture_t *cap, int proto, guint32 num, gboolean *has_protocol_item
     epan_dissect_t *edt = epan_dissect_new(cap->epan, TRUE, TRUE);
     record_dissect(edt, wtap_file_type_subtype(cap->wth), &cap->record, fd, &cap->cinfo, FALSE);
     epan_dissect_fill_in_columns(edt, FALSE, FALSE);  /* not No. and Time */
+    char *text = render_dissected(edt, &cap->cinfo, proto, has_protocol_items);
+    epan_dissect_free(edt);
+    return text;
+}
 
+/* A dissected frame as text: its Protocol and Info columns and exec's items. */
+static char *
+render_dissected(epan_dissect_t *edt, column_info *cinfo, int proto, gboolean *has_protocol_items)
+{
     render_t r = { proto, g_string_new(NULL), 0, FALSE, 0 };
-    const char *protocol = col_get_text(&cap->cinfo, COL_PROTOCOL);
-    const char *info = col_get_text(&cap->cinfo, COL_INFO);
+    const char *protocol = col_get_text(cinfo, COL_PROTOCOL);
+    const char *info = col_get_text(cinfo, COL_INFO);
     g_string_append_printf(r.text, "Protocol: %s\nInfo: %s\n", protocol ? protocol : "",
                            info ? info : "");
     proto_tree_children_foreach(edt->tree, render_node, &r);
-    epan_dissect_free(edt);
     *has_protocol_items = r.items > 0;
     return g_string_free(r.text, FALSE);
 }
@@ -380,6 +406,29 @@ report_difference(const capture_t *cap, guint32 num, const order_t *order,
            orders[0].name, order->name, orders[0].name, reference, order->name, text);
 }
 
+/* What the first pass can show of a frame, to compare with a later pass:
+ * without the links to later frames (known only once the first pass has
+ * seen them, as Wireshark's request/response links), and without the Info
+ * column of a frame exec does not own (TCP's notes there differ by pass). */
+static char *
+first_pass_view(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    gchar **lines = g_strsplit(text, "\n", -1);
+    gboolean ours = g_str_has_prefix(text, "Protocol: " PROTOCOL_SHORT_NAME "\n");
+    for (gchar **line = lines; *line; line++) {
+        if (strstr(*line, "(" PROTOCOL_FILTER ".response_in,") ||
+            strstr(*line, "(" PROTOCOL_FILTER ".stderr_channel_in,") ||
+            (!ours && g_str_has_prefix(*line, "Info: ")))
+            continue;
+        g_string_append(out, *line);
+        if (line[1])
+            g_string_append_c(out, '\n');
+    }
+    g_strfreev(lines);
+    return g_string_free(out, FALSE);
+}
+
 static void
 check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gboolean dump,
               counts_t *total)
@@ -396,6 +445,20 @@ check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gbool
             guint32 num = nums[i];
             gboolean has_items;
             char *text = render_frame(cap, proto, num, &has_items);
+            if (o == 0 && cap->first) {
+                /* The first pass against this later pass, each as the user sees it. */
+                char *first = first_pass_view(cap->first[num - 1]);
+                char *later = first_pass_view(text);
+                counts.comparisons++;
+                if (strcmp(first, later) != 0) {
+                    differs[num - 1] = TRUE;
+                    counts.differing++;
+                    printf("DIFFERS %s frame %u: first pass vs %s\n--- first pass\n%s--- %s\n%s---\n",
+                           cap->path, num, orders[0].name, first, orders[0].name, later);
+                }
+                g_free(first);
+                g_free(later);
+            }
             if (o == 0) {
                 reference[num - 1] = text;
                 counts.protocol_frames += has_items;
@@ -422,8 +485,12 @@ check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gbool
     total->protocol_frames += counts.protocol_frames;
     total->comparisons += counts.comparisons;
     total->differing += counts.differing;
-    for (guint32 i = 0; i < cap->prov.count; i++)
+    for (guint32 i = 0; i < cap->prov.count; i++) {
         g_free(reference[i]);
+        if (cap->first)
+            g_free(cap->first[i]);
+    }
+    g_free(cap->first);
     g_free(reference);
     g_free(differs);
     g_free(chosen);
@@ -433,7 +500,7 @@ static int
 usage(void)
 {
     fprintf(stderr, "usage: redissect-order [-o PREF:VALUE]... [--enable-heuristic NAME]... [--seed N] "
-                    "[--max-frames N] [--require-field NAME] [--dump] CAPTURE...\n");
+                    "[--max-frames N] [--require-field NAME] [--dump] [--compare-first-pass] CAPTURE...\n");
     return 2;
 }
 
@@ -443,6 +510,7 @@ main(int argc, char *argv[])
     guint32 seed = 1;
     const char *required_field = NULL;
     gboolean dump = FALSE;
+    gboolean compare_first_pass = FALSE;
     guint32 max_frames = 0;
     GPtrArray *preferences = g_ptr_array_new();
     GPtrArray *heuristics = g_ptr_array_new();
@@ -461,6 +529,8 @@ main(int argc, char *argv[])
             required_field = argv[++i];
         else if (strcmp(argv[i], "--dump") == 0)
             dump = TRUE;
+        else if (strcmp(argv[i], "--compare-first-pass") == 0)
+            compare_first_pass = TRUE;
         else if (argv[i][0] == '-')
             return usage();
         else {
@@ -509,7 +579,7 @@ main(int argc, char *argv[])
     for (int i = first_capture; i < argc; i++) {
         capture_t cap = { .path = argv[i] };
         build_column_format_array(&cap.cinfo, prefs.num_cols, TRUE);
-        if (!first_pass(&cap)) {
+        if (!first_pass(&cap, proto, compare_first_pass)) {
             fprintf(stderr, "redissect-order: cannot open %s\n", cap.path);
             return 2;
         }
