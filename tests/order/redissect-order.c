@@ -406,17 +406,49 @@ report_difference(const capture_t *cap, guint32 num, const order_t *order,
            orders[0].name, order->name, orders[0].name, reference, order->name, text);
 }
 
+static int
+indent_of(const char *line)
+{
+    int n = 0;
+    while (line[n] == ' ')
+        n++;
+    return n;
+}
+
+/* A handshake field item: under an unidentified string, a later pass's name for it. */
+static gboolean
+is_handshake_field(const char *line)
+{
+    return strstr(line, "(" PROTOCOL_FILTER ".stderr_port,") || strstr(line, "(" PROTOCOL_FILTER ".username,") ||
+           strstr(line, "(" PROTOCOL_FILTER ".password,") || strstr(line, "(" PROTOCOL_FILTER ".command,");
+}
+
 /* What the first pass can show of a frame, to compare with a later pass:
- * without the links to later frames (known only once the first pass has
- * seen them, as Wireshark's request/response links), and without the Info
- * column of a frame exec does not own (TCP's notes there differ by pass). */
+ * without what only a later frame proves (the README's rule for passes):
+ * the links to later frames (as Wireshark's request/response links) and
+ * the name a later success status gave an unidentified string (the item
+ * under it, with its subtree); and without the Info column of a frame exec
+ * does not own (TCP's notes there differ by pass). */
 static char *
 first_pass_view(const char *text)
 {
     GString *out = g_string_new(NULL);
     gchar **lines = g_strsplit(text, "\n", -1);
     gboolean ours = g_str_has_prefix(text, "Protocol: " PROTOCOL_SHORT_NAME "\n");
+    int unidentified_indent = -1, skip_indent = -1;
     for (gchar **line = lines; *line; line++) {
+        int indent = indent_of(*line);
+        if (skip_indent >= 0 && indent > skip_indent)
+            continue;
+        skip_indent = -1;
+        if (unidentified_indent >= 0 && indent <= unidentified_indent)
+            unidentified_indent = -1;
+        if (strstr(*line, "(" PROTOCOL_FILTER ".unidentified_string,")) {
+            unidentified_indent = indent;
+        } else if (unidentified_indent >= 0 && is_handshake_field(*line)) {
+            skip_indent = indent;
+            continue;
+        }
         if (strstr(*line, "(" PROTOCOL_FILTER ".response_in,") ||
             strstr(*line, "(" PROTOCOL_FILTER ".stderr_channel_in,") ||
             (!ours && g_str_has_prefix(*line, "Info: ")))
