@@ -346,7 +346,7 @@ exec_export_last_frame(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec
 static void
 append_safe(GString *name, const char *text, gsize max)
 {
-    for (gsize i = 0; text[i] && i < max; i++) {
+    for (gsize i = 0; i < max && text[i]; i++) {
         char c = text[i];
         g_string_append_c(name, g_ascii_isalnum(c) || c == '.' || c == '-' || c == '_' ? c : '_');
     }

@@ -89,7 +89,12 @@ channel_session(const packet_info *pinfo)
         if (port > G_MAXUINT16 || !(announced_ports[port / 8] & (1 << (port % 8))))
             continue;
         exec_session_t *session = (exec_session_t *)wmem_map_lookup(channels_by_port, GUINT_TO_POINTER(port));
-        if (session && session->stderr_conversation->last_frame == pinfo->num &&
+        /* Newer Wireshark moves the expected conversation's last frame only
+         * from the daemon's SYN/ACK on: the channel's first frame is checked
+         * by a conversation search, once a channel. */
+        if (session && (session->stderr_conversation->last_frame == pinfo->num ||
+                        (!session->stderr_first_frame &&
+                         find_conversation_pinfo((packet_info *)pinfo, 0) == session->stderr_conversation)) &&
             addresses_equal(client_sends ? &pinfo->src : &pinfo->dst, &session->client_addr) &&
             addresses_equal(client_sends ? &pinfo->dst : &pinfo->src, &session->server_addr))
             return session;

@@ -206,8 +206,10 @@ track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, g
     pending->frame = pinfo->num;
     pending->text = piece_text(wmem_file_scope(), tvb, piece);
     if (!record->counted_back.late_names)
-        record->counted_back.late_names = wmem_alloc0_array(wmem_file_scope(), exec_late_name_t,
-                                                            record->n_pieces);
+        /* n_pieces <= EXEC_MAX_PIECES: no overflow (the _array macro's check
+         * for a negative count makes no sense on an unsigned one). */
+        record->counted_back.late_names = (exec_late_name_t *)wmem_alloc0(wmem_file_scope(),
+                                                                          sizeof(exec_late_name_t) * record->n_pieces);
     pending->late = &record->counted_back.late_names[piece_index];
 }
 
