@@ -180,75 +180,72 @@ classify_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session
     return end;
 }
 
-/* First pass: the part of this frame's segment TCP kept from the dissector
- * (with its default preferences it hands no subdissector a retransmission),
- * compared with the first copy.  TCP's sequence analysis has just queued the
- * segment: its raw sequence number finds the bytes in the frame. */
-static const exec_conflicts_t *
-classify_withheld(tvbuff_t *tvb, packet_info *pinfo, const exec_session_t *session,
-                  const struct tcp_analysis *tcpd, exec_direction_t direction)
+/* Where the part of this frame's segment that TCP kept from the dissector
+ * lies (with its default preferences TCP hands no subdissector a
+ * retransmission): its stream position, and its bytes in the frame. */
+typedef struct {
+    guint64 position;
+    guint32 offset;
+    guint32 length;
+} withheld_part_t;
+
+/* First pass: TCP's sequence analysis has just queued this frame's segment;
+ * its raw sequence number finds the bytes in the frame.  FALSE when TCP
+ * handed all of it over, or the frame does not hold its header. */
+static gboolean
+find_withheld_part(tvbuff_t *tvb, packet_info *pinfo, const exec_session_t *session,
+                   const struct tcp_analysis *tcpd, exec_direction_t direction, withheld_part_t *part)
 {
     exec_tcp_segment_t segment;
-    if (!session->first_copy || !exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
-        !session->origin_known[direction])
-        return NULL;
-
+    if (!exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num || !session->origin_known[direction])
+        return FALSE;
     /* In the units TCP hands the dissector. */
     guint32 seq = exec_tcp_relative_seq() ?
             segment.seq - exec_tcp_flow_base_seq(exec_tcp_flow_of_frame(tcpd)) : segment.seq;
     guint32 withheld = G_MAXUINT32;
     if (session->payload_frame == pinfo->num) {
-        /* The rest was handed over and compared there. */
+        /* The rest was handed over, and dealt with there. */
         gint32 before_handed = (gint32)(session->payload_seq - seq);
         if (before_handed <= 0)
-            return NULL;
-        withheld = (guint32)before_handed;
-    }
-    guint64 position = exec_session_stream_position(session, direction, seq);
-    if (!exec_first_copy_holds(session, direction, position))
-        return NULL;            /* nothing kept there to compare with */
-
-    guint32 captured = tvb_captured_length(tvb);
-    const guint8 *frame_bytes = tvb_get_ptr(tvb, 0, captured);
-    exec_frame_payload_t payload;
-    if (!exec_frame_find_tcp_payload(frame_bytes, captured, (guint16)pinfo->srcport, (guint16)pinfo->destport,
-                                     segment.seq, segment.nextseq - segment.seq, &payload))
-        return NULL;
-    return exec_first_copy_compare(session, direction, position, frame_bytes + payload.offset,
-                                   MIN(payload.length, withheld), payload.offset);
-}
-
-/* First pass: the payload of this frame's segment TCP kept from the
- * dissector, for the export (exec-export.c), or NULL. */
-static exec_withheld_t *
-find_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session, const struct tcp_analysis *tcpd,
-              exec_direction_t direction)
-{
-    exec_tcp_segment_t segment;
-    if (!exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
-        !session->origin_known[direction] || !session->data_start[direction])
-        return NULL;
-    guint32 seq = exec_tcp_relative_seq() ?
-            segment.seq - exec_tcp_flow_base_seq(exec_tcp_flow_of_frame(tcpd)) : segment.seq;
-    guint32 withheld = G_MAXUINT32;
-    if (session->payload_frame == pinfo->num) {
-        gint32 before_handed = (gint32)(session->payload_seq - seq);
-        if (before_handed <= 0)
-            return NULL;
+            return FALSE;
         withheld = (guint32)before_handed;
     }
     guint32 captured = tvb_captured_length(tvb);
     exec_frame_payload_t payload;
     if (!exec_frame_find_tcp_payload(tvb_get_ptr(tvb, 0, captured), captured, (guint16)pinfo->srcport,
                                      (guint16)pinfo->destport, segment.seq, segment.nextseq - segment.seq,
-                                     &payload) || payload.length == 0)
+                                     &payload))
+        return FALSE;
+    part->position = exec_session_stream_position(session, direction, seq);
+    part->offset = payload.offset;
+    part->length = MIN(payload.length, withheld);
+    return TRUE;
+}
+
+/* First pass: the withheld bytes compared with the first copy. */
+static const exec_conflicts_t *
+classify_withheld(tvbuff_t *tvb, const exec_session_t *session, exec_direction_t direction,
+                  const withheld_part_t *part)
+{
+    if (!session->first_copy || !exec_first_copy_holds(session, direction, part->position))
+        return NULL;            /* nothing kept there to compare with */
+    const guint8 *frame_bytes = tvb_get_ptr(tvb, 0, part->offset + part->length);
+    return exec_first_copy_compare(session, direction, part->position, frame_bytes + part->offset,
+                                   part->length, part->offset);
+}
+
+/* First pass: the withheld bytes for the export (exec-export.c), or NULL. */
+static exec_withheld_t *
+export_withheld(exec_session_t *session, exec_direction_t direction, const withheld_part_t *part)
+{
+    if (!session->data_start[direction] || part->length == 0)
         return NULL;
     exec_withheld_t *found = wmem_new(wmem_file_scope(), exec_withheld_t);
     found->session = session;
     found->direction = direction;
-    found->position = exec_session_stream_position(session, direction, seq);
-    found->offset = payload.offset;
-    found->length = MIN(payload.length, withheld);
+    found->position = part->position;
+    found->offset = part->offset;
+    found->length = part->length;
     return found;
 }
 
@@ -286,10 +283,16 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
     if (!tcpd)
         return NULL;
     exec_direction_t direction = exec_session_direction(session, pinfo);
-    exec_withheld_t *payload = find_withheld(tvb, pinfo, session, tcpd, direction);
-    if (payload)
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);
-    const exec_conflicts_t *withheld = classify_withheld(tvb, pinfo, session, tcpd, direction);
+    withheld_part_t part;
+    const exec_conflicts_t *withheld = NULL;
+    /* Only for a session that keeps a first copy or exports: the search reads the frame. */
+    if ((session->first_copy || session->data_start[direction]) &&
+        find_withheld_part(tvb, pinfo, session, tcpd, direction, &part)) {
+        exec_withheld_t *payload = export_withheld(session, direction, &part);
+        if (payload)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);
+        withheld = classify_withheld(tvb, session, direction, &part);
+    }
     exec_end_record_t *end = classify_close(tvb, pinfo, tree, session, tcpd, direction);
     if (!end && !withheld)
         return NULL;
