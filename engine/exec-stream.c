@@ -15,7 +15,9 @@ enum {
     CLIENT_COMMAND,
     CLIENT_STDIN,
     CLIENT_UNIDENTIFIED,    /* after a gap in the handshake */
-    CLIENT_UNKNOWN          /* start not captured, phase not yet proven */
+    CLIENT_UNKNOWN          /* start not captured, phase not yet proven: the
+                             * bytes are split at NULs, as handshake strings
+                             * would be, but not named */
 };
 
 enum {
@@ -38,6 +40,12 @@ exec_stream_init(exec_stream_t *stream, bool client_start_seen, bool server_star
     stream->server.start_seen = server_start_seen;
     stream->client.phase = client_start_seen ? CLIENT_STDERR_PORT : CLIENT_UNKNOWN;
     stream->server.phase = server_start_seen ? SERVER_STATUS : SERVER_UNKNOWN;
+    if (!client_start_seen) {
+        /* The first captured string's start is not proven; at most four
+         * NULs can still end handshake strings. */
+        stream->client.field_after_gap = true;
+        stream->unidentified_left = EXEC_HANDSHAKE_STRINGS;
+    }
 }
 
 bool
@@ -69,6 +77,26 @@ start_next_field(exec_flow_t *flow, uint8_t phase)
     flow->field_after_gap = false;
     flow->field_oversized = false;
     flow->field_not_held = false;
+}
+
+void
+exec_stream_client_port_proven(exec_stream_t *stream)
+{
+    exec_flow_t *client = &stream->client;
+    /* Lost bytes may have held NULs: then the strings are not counted. */
+    if (client->phase != CLIENT_UNKNOWN || client->lost_total != 0)
+        return;
+    /* The port was the first string ended: those ended since follow it. */
+    client->phase = (uint8_t)(CLIENT_STDERR_PORT + EXEC_HANDSHAKE_STRINGS - stream->unidentified_left);
+    stream->unidentified_left = 0;
+}
+
+void
+exec_stream_server_reply_starts(exec_stream_t *stream)
+{
+    exec_flow_t *server = &stream->server;
+    if (server->phase == SERVER_UNKNOWN && server->next_offset == 0 && server->lost_total == 0)
+        start_next_field(server, SERVER_STATUS);
 }
 
 /* The stderr port, as a number and as the netkit daemon computes it: it
@@ -175,16 +203,25 @@ feed_client(exec_stream_t *stream, const uint8_t *data, uint32_t pos,
         if ((phase == CLIENT_UNKNOWN || phase == CLIENT_UNIDENTIFIED) &&
             stream->status_seen && stream->status == 0)
             start_next_field(flow, phase = CLIENT_STDIN);
-        if (phase == CLIENT_STDIN || phase == CLIENT_UNKNOWN) {
-            exec_piece_t *piece = add_piece(out, phase == CLIENT_STDIN ?
-                    EXEC_PIECE_STDIN : EXEC_PIECE_UNKNOWN_PHASE_DATA, pos, length - pos);
+        if (phase == CLIENT_STDIN) {
+            exec_piece_t *piece = add_piece(out, EXEC_PIECE_STDIN, pos, length - pos);
             piece->flags = flow->field_length == 0 ? EXEC_PIECE_BEGINS : 0;
             flow->field_length += length - pos;
             return;
         }
 
-        exec_piece_kind_t kind = phase == CLIENT_UNIDENTIFIED ?
-                EXEC_PIECE_UNIDENTIFIED_STRING : exec_handshake_order[phase];
+        /* The first bytes captured may end the stderr port string: a short
+         * run of digits is held until its NUL, so that the caller sees it
+         * whole (exec_stream_client_port_proven). */
+        if (phase == CLIENT_UNKNOWN && pos == 0 && flow->next_offset == 0 && flow->lost_total == 0 &&
+            may_defer && length < 6 && !memchr(data, '\0', length) && all_digits(data, length)) {
+            out->consumed = 0;
+            return;
+        }
+
+        exec_piece_kind_t kind = phase == CLIENT_UNIDENTIFIED ? EXEC_PIECE_UNIDENTIFIED_STRING :
+                                 phase == CLIENT_UNKNOWN ? EXEC_PIECE_UNKNOWN_PHASE_DATA :
+                                 exec_handshake_order[phase];
         exec_piece_t *piece;
         string_step_t step = take_string(flow, out, kind, data, pos, length, '\0',
                                          may_defer, &piece);
@@ -206,12 +243,12 @@ feed_client(exec_stream_t *stream, const uint8_t *data, uint32_t pos,
         if (!step.complete)
             return;
         stream->limit_reported = false;
-        if (phase == CLIENT_UNIDENTIFIED) {
+        if (phase == CLIENT_UNIDENTIFIED || phase == CLIENT_UNKNOWN) {
             /* Past the last string the handshake can still hold, it is stdin. */
             if (--stream->unidentified_left == 0)
                 start_next_field(flow, CLIENT_STDIN);
             else
-                start_next_field(flow, CLIENT_UNIDENTIFIED);
+                start_next_field(flow, phase);
         } else {
             start_next_field(flow, (uint8_t)(phase + 1));
         }

@@ -41,7 +41,8 @@ typedef enum {
     EXEC_PIECE_ERROR_MESSAGE,       /* the line after status 1, with its '\n' */
     EXEC_PIECE_STDOUT,              /* server bytes after status 0 */
     EXEC_PIECE_UNEXPECTED_DATA,     /* bytes where the protocol allows none */
-    EXEC_PIECE_UNKNOWN_PHASE_DATA,  /* the session's start was not captured */
+    EXEC_PIECE_UNKNOWN_PHASE_DATA,  /* the session's start was not captured; client
+                                     * bytes come split at NULs, like strings */
     EXEC_PIECE_RETRANSMITTED,       /* bytes at stream positions already seen */
     EXEC_PIECE_LOST                 /* bytes never captured, before this segment */
 } exec_piece_kind_t;
@@ -103,7 +104,8 @@ typedef struct {
 typedef struct {
     exec_flow_t client;
     exec_flow_t server;
-    /* After a gap in the handshake: strings that may still belong to it. */
+    /* After a gap in the handshake, or with the client's start not captured:
+     * how many more strings may still belong to the handshake. */
     uint8_t  unidentified_left;
     uint32_t port_value;    /* stderr port so far, as a number (saturated) */
     uint16_t port_daemon;   /* ... and as the daemon computes it */
@@ -124,6 +126,17 @@ void exec_stream_init(exec_stream_t *stream, bool client_start_seen,
 void exec_stream_feed(exec_stream_t *stream, exec_direction_t direction,
                        uint64_t stream_offset, const uint8_t *data,
                        uint32_t length, bool may_defer, exec_segment_t *out);
+
+/* The caller proved that the server's first byte fed next is the first of
+ * its stream, though its SYN was not seen: it is the status byte.  Has no
+ * effect once server bytes were fed. */
+void exec_stream_server_reply_starts(exec_stream_t *stream);
+
+/* The caller proved that the client's first captured string (its start
+ * not seen, the bytes before the first NUL) is the stderr port: the
+ * strings ended since, and those to come, are the username, the password
+ * and the command.  No effect after lost client bytes. */
+void exec_stream_client_port_proven(exec_stream_t *stream);
 
 /* Whether the handshake is known to be over in the client's stream. */
 bool exec_stream_in_data_phase(const exec_stream_t *stream);

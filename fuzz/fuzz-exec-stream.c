@@ -8,6 +8,12 @@
  *            bit 2  on a gap, flush a pending (deferred) remainder with
  *                   may_defer=false instead of dropping it
  *            bit 3  at the end of the script, flush pending remainders
+ *            bit 4  the caller proves the server's start without its SYN/ACK
+ *                   before any server segment (exec_stream_server_reply_starts):
+ *                   the reference parser then checks the server's stream
+ *            bit 5  the caller proves the client's first string to be the
+ *                   stderr port after the first client segment
+ *                   (exec_stream_client_port_proven)
  *   then segments until the input ends, each:
  *   op byte  bit 0     direction (0 client->server, 1 server->client)
  *            bit 1     may_defer (the caller can reassemble)
@@ -146,6 +152,13 @@ is_string_kind(exec_piece_kind_t k)
     return k == EXEC_PIECE_STDERR_PORT || k == EXEC_PIECE_USERNAME ||
            k == EXEC_PIECE_PASSWORD || k == EXEC_PIECE_COMMAND ||
            k == EXEC_PIECE_UNIDENTIFIED_STRING || k == EXEC_PIECE_ERROR_MESSAGE;
+}
+
+/* Client bytes whose place is not proven come split at NULs, like strings. */
+static int
+is_string_piece(exec_direction_t dir, exec_piece_kind_t k)
+{
+    return is_string_kind(k) || (dir == EXEC_CLIENT_TO_SERVER && k == EXEC_PIECE_UNKNOWN_PHASE_DATA);
 }
 
 static int
@@ -413,7 +426,7 @@ check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *dat
             CHECK(pc->kind == EXEC_PIECE_STATUS && pc->value > 1);
         /* Oversized: a string; where it begins, deferrable, unterminated, long. */
         if (pc->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED)
-            CHECK(is_string_kind(pc->kind));
+            CHECK(is_string_piece(dir, pc->kind));
         if ((pc->anomalies & EXEC_ANOMALY_FIELD_OVERSIZED) && (pc->flags & EXEC_PIECE_BEGINS))
             CHECK(may_defer && !(pc->flags & EXEC_PIECE_ENDS) && pc->length >= EXEC_MAX_REASSEMBLY);
         if (pc->kind == EXEC_PIECE_STDERR_PORT && (pc->flags & EXEC_PIECE_ENDS))
@@ -422,7 +435,7 @@ check_feed(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *dat
             CHECK(pc->length == 1 && pc->value == data[pc->offset]);
         /* Strings: the terminator is the last byte of a piece that ENDS, and
          * nowhere else. */
-        if (is_string_kind(pc->kind)) {
+        if (is_string_piece(dir, pc->kind)) {
             uint8_t t = pc->kind == EXEC_PIECE_ERROR_MESSAGE ? '\n' : 0;
             const uint8_t *hit = memchr(data + pc->offset, t, pc->length);
             if (pc->flags & EXEC_PIECE_ENDS)
@@ -632,6 +645,12 @@ run_script(const uint8_t *input, size_t size)
     exec_stream_init(&run.s, flags & 1, (flags & 2) != 0);
     run.ref[EXEC_CLIENT_TO_SERVER].valid = flags & 1;
     run.ref[EXEC_SERVER_TO_CLIENT].valid = (flags & 2) != 0;
+    if (flags & 0x10) {
+        /* Before any server byte: as if its SYN/ACK had been seen. */
+        exec_stream_server_reply_starts(&run.s);
+        run.ref[EXEC_SERVER_TO_CLIENT].valid = true;
+    }
+    int port_proof_pending = (flags & 0x20) != 0;
     CHECK(!exec_stream_in_data_phase(&run.s));
 
     for (unsigned n = 0; n < MAX_SEGMENTS && c.left && run.fed < MAX_TOTAL_BYTES; n++) {
@@ -702,6 +721,10 @@ run_script(const uint8_t *input, size_t size)
         if (offset + length > run.wire_next[dir])
             run.wire_next[dir] = offset + length;
         segment(&run, dir, offset, data, length, may_defer, flags);
+        if (port_proof_pending && dir == EXEC_CLIENT_TO_SERVER) {
+            exec_stream_client_port_proven(&run.s);
+            port_proof_pending = 0;
+        }
     }
     free(scratch);
     for (int d = 0; d < 2; d++) {

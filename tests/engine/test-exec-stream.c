@@ -421,16 +421,95 @@ test_mid_stream_capture(void)
     exec_stream_t s;
     exec_segment_t seg;
     exec_stream_init(&s, false, false);
+    /* The first bytes may end any string: their start is not proven. */
     exec_stream_feed(&s, C2S, 0, BYTES("ls\0"), true, &seg);
-    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, EXEC_PIECE_BEGINS));
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP));
     exec_stream_feed(&s, S2C, 0, BYTES("out"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, EXEC_PIECE_BEGINS));
+
+    /* After a captured NUL, strings are whole, split as the handshake
+     * would be, still unnamed; one split across segments is reassembled. */
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("ame\0pw\0l"), true, &seg);
+    CHECK(seg.n_pieces == 2 && seg.consumed == 7);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 4, EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP));
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_UNKNOWN_PHASE_DATA, 4, 3, WHOLE));
+    exec_stream_feed(&s, C2S, 7, BYTES("ls\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, WHOLE));
+
+    /* First bytes that may end the port string are held until its NUL. */
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("40"), true, &seg);
+    CHECK(seg.n_pieces == 0 && seg.consumed == 0);
+    exec_stream_feed(&s, C2S, 0, BYTES("40369\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 6, EXEC_PIECE_ENDS | EXEC_PIECE_AFTER_GAP));
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("403691"), true, &seg);
+    CHECK(seg.consumed == 6);
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("40"), false, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 2, EXEC_PIECE_AFTER_GAP));
+
+    /* The handshake holds four NULs: past the fourth, it is stdin. */
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("1\0u\0p\0c\0in\0put"), true, &seg);
+    CHECK(seg.n_pieces == 5);
+    CHECK(is_piece(&seg, 3, EXEC_PIECE_UNKNOWN_PHASE_DATA, 6, 2, WHOLE));
+    CHECK(is_piece(&seg, 4, EXEC_PIECE_STDIN, 8, 6, EXEC_PIECE_BEGINS));
 
     /* The server's status byte proves the handshake is over. */
     exec_stream_init(&s, false, true);
     exec_stream_feed(&s, S2C, 0, BYTES("\0"), true, &seg);
     exec_stream_feed(&s, C2S, 0, BYTES("stdin\0"), true, &seg);
     CHECK(is_piece(&seg, 0, EXEC_PIECE_STDIN, 0, 6, EXEC_PIECE_BEGINS));
+}
+
+/* The daemon connected back to the number the first captured string
+ * holds: it was the port, and what follows is named. */
+static void
+test_client_port_proven_without_syn(void)
+{
+    exec_stream_t s;
+    exec_segment_t seg;
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("589\0rexuser\0"), true, &seg);
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_UNKNOWN_PHASE_DATA, 4, 8, WHOLE));
+    exec_stream_client_port_proven(&s);
+    exec_stream_feed(&s, C2S, 12, BYTES("pw\0id\0in"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_PASSWORD, 0, 3, WHOLE));
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_COMMAND, 3, 3, WHOLE));
+    CHECK(is_piece(&seg, 2, EXEC_PIECE_STDIN, 6, 2, EXEC_PIECE_BEGINS));
+
+    /* After lost bytes the strings between cannot be counted. */
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, C2S, 0, BYTES("589\0"), true, &seg);
+    exec_stream_feed(&s, C2S, 9, BYTES("pw\0"), true, &seg);
+    exec_stream_client_port_proven(&s);
+    exec_stream_feed(&s, C2S, 12, BYTES("id\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 3, WHOLE));
+}
+
+/* The caller proved where the server's stream starts (its acknowledgements
+ * say so): the first byte is the status. */
+static void
+test_server_start_proven_without_syn(void)
+{
+    exec_stream_t s;
+    exec_segment_t seg;
+    exec_stream_init(&s, false, false);
+    exec_stream_server_reply_starts(&s);
+    exec_stream_feed(&s, S2C, 0, BYTES("\0out"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_STATUS, 0, 1, WHOLE));
+    CHECK(is_piece(&seg, 1, EXEC_PIECE_STDOUT, 1, 3, EXEC_PIECE_BEGINS));
+    CHECK(s.status_seen && s.status == 0);
+
+    /* Too late once server bytes were fed. */
+    exec_stream_init(&s, false, false);
+    exec_stream_feed(&s, S2C, 0, BYTES("out"), true, &seg);
+    exec_stream_server_reply_starts(&s);
+    exec_stream_feed(&s, S2C, 3, BYTES("\0"), true, &seg);
+    CHECK(is_piece(&seg, 0, EXEC_PIECE_UNKNOWN_PHASE_DATA, 0, 1, 0));
+    CHECK(!s.status_seen);
 }
 
 static void
@@ -557,6 +636,8 @@ main(void)
     test_gap_in_handshake_never_mislabels();
     test_success_status_proves_stdin_after_a_gap();
     test_mid_stream_capture();
+    test_server_start_proven_without_syn();
+    test_client_port_proven_without_syn();
     test_lost_status_byte();
     test_oversized_string_is_not_reassembled_forever();
     test_nul_flood();
