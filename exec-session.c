@@ -164,6 +164,8 @@ exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_s
     session->origin_known[EXEC_SERVER_TO_CLIENT] = server_start;
     session->seq_origin[EXEC_SERVER_TO_CLIENT] = tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(server_flow) + 1;
     exec_stream_init(&session->stream, client_start, server_start);
+    if (!client_start || !server_start)
+        session->unseen_start = wmem_new0(wmem_file_scope(), exec_unseen_start_t);
 
     session->conversation = conversation;
     conversation_add_proto_data(conversation, proto_exec_plugin, session);

@@ -15,16 +15,19 @@
 
 #include "exec-stream.h"
 
-/* What a later success status proved an unidentified string of a frame to
- * be, kept with that frame's record: set on the first pass when the status
- * comes, shown by later passes at the string's bytes. */
+/* What a later frame (a success status, or the stderr channel's connection)
+ * proved an unidentified string of a frame to be, kept with that frame's
+ * record: set on the first pass when that frame comes, shown by later
+ * passes at the string's bytes. */
 typedef struct {
-    guint32 by_frame;           /* the status frame; 0 while unknown */
+    guint32 by_frame;           /* the frame that proved it; 0 while unknown */
     guint8  kind;               /* exec_piece_kind_t */
+    guint8  by_channel;         /* boolean: proved by the stderr channel's connection, not a status */
 } exec_late_name_t;
 
-/* A whole handshake string seen after a gap in the client stream, whose
- * field only a later success status can tell (first pass). */
+/* A whole handshake string seen after a gap in the client stream, or a
+ * whole string with the client's start not captured, whose field only a
+ * later success status can tell (first pass). */
 typedef struct {
     guint64 start;              /* stream position of its first byte */
     guint64 end;                /* position after its NUL */
@@ -32,6 +35,20 @@ typedef struct {
     const char *text;
     exec_late_name_t *late;     /* in the record of its frame */
 } exec_pending_string_t;
+
+/* A session whose start was not captured (first pass): what may still prove
+ * where its streams start. */
+typedef struct exec_unseen_start {
+    /* The client's first captured string, a number announced as the stderr
+     * port until a connection back to it proves it (exec_control_port_proven),
+     * or never. */
+    exec_pending_string_t *port_candidate;
+    /* Where the client's last string ended (stream position, modulo 2^32)
+     * and what the segment that carried its NUL acknowledged of the server's
+     * stream. */
+    guint32 client_string_end;
+    guint32 client_string_server_acked;
+} exec_unseen_start_t;
 
 /* The first copy of the handshake and the reply (exec-first-copy.c), made
  * at their first byte: a session whose start was not captured has none. */
@@ -67,6 +84,7 @@ typedef struct exec_session {
 
     exec_pending_string_t *pending;     /* [EXEC_HANDSHAKE_STRINGS], made at the first */
     guint8   n_pending;
+    struct exec_unseen_start *unseen_start; /* NULL when both SYNs were seen */
     struct exec_first_copy *first_copy;
 
     conversation_t *stderr_conversation;
@@ -122,6 +140,14 @@ void exec_session_payload_seen(exec_session_t *session, const packet_info *pinfo
 exec_session_t *exec_session_with_payload_in(const packet_info *pinfo);
 
 exec_direction_t exec_session_direction(const exec_session_t *session, const packet_info *pinfo);
+
+/* First pass: the session's stderr port is only a candidate, nothing has
+ * connected back to it yet. */
+static inline gboolean
+exec_session_port_unproven(const exec_session_t *session)
+{
+    return session->unseen_start && session->unseen_start->port_candidate;
+}
 
 /* The stream position of a TCP sequence number (in the units TCP hands
  * subdissectors), near the position the engine expects next. */

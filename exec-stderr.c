@@ -23,6 +23,7 @@
 
 #include "exec-export.h"
 #include "exec-takeover.h"
+#include "packet-exec.h"
 #include "ws-private.h"
 
 static int hf_exec_stderr_channel = -1;
@@ -120,6 +121,17 @@ exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
         announced_ports[port / 8] |= (guint8)(1 << (port % 8));
 }
 
+/* First pass: the channel's first frame.  A port the client's first
+ * captured string only may have been is proved by it. */
+static void
+channel_connected(exec_session_t *session, const packet_info *pinfo)
+{
+    if (session->stderr_first_frame)
+        return;
+    session->stderr_first_frame = pinfo->num;
+    exec_control_port_proven(session, pinfo->num);
+}
+
 gboolean
 exec_stderr_failed(const exec_session_t *session)
 {
@@ -127,7 +139,7 @@ exec_stderr_failed(const exec_session_t *session)
      * leaves only a SYN. */
     const struct tcp_analysis *tcpd = session->stderr_conversation ?
             (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp) : NULL;
-    return session->stderr_conversation && !session->stderr_payload_seen &&
+    return session->stderr_conversation && !exec_session_port_unproven(session) && !session->stderr_payload_seen &&
            !(tcpd && exec_tcp_saw_synack(tcpd));
 }
 
@@ -170,8 +182,7 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
         if (session->stderr_abandoned)
             return 0;
         p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0, session);
-        if (!session->stderr_first_frame)
-            session->stderr_first_frame = pinfo->num;
+        channel_connected(session, pinfo);
         session->stderr_payload_seen = TRUE;
     } else if (!p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0)) {
         return 0;
@@ -256,8 +267,7 @@ classify_connection(tvbuff_t *tvb, packet_info *pinfo)
                                                                                    proto_tcp);
     if (!tcpd)
         return NULL;
-    if (!session->stderr_first_frame)
-        session->stderr_first_frame = pinfo->num;
+    channel_connected(session, pinfo);
     stderr_connection_record_t *record = wmem_new(wmem_file_scope(), stderr_connection_record_t);
     record->session = session;
     record->event = classify_connection_frame(tvb, session, tcpd, pinfo);

@@ -179,28 +179,13 @@ learn_data_start(exec_session_t *session, exec_direction_t direction, guint64 se
         session->data_start[direction] = segment_offset + piece->offset + 2;
 }
 
-/* Whole strings after a client gap wait for a success status to name
- * them; a new gap breaks the chain. */
+/* A client string whose field a later frame may prove: where it is, and
+ * the slot in its frame's record where the name will go. */
 static void
-track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, guint64 segment_offset,
-                   exec_record_t *record, unsigned piece_index)
+wait_for_name(exec_pending_string_t *pending, tvbuff_t *tvb, const packet_info *pinfo, guint64 segment_offset,
+              exec_record_t *record, unsigned piece_index)
 {
     const exec_piece_t *piece = &record->pieces[piece_index];
-    if (piece->kind == EXEC_PIECE_LOST) {
-        session->n_pending = 0;
-        return;
-    }
-    if (piece->kind != EXEC_PIECE_UNIDENTIFIED_STRING || !is_whole(piece))
-        return;
-    /* Only sessions with a gap need the slots: not part of every session. */
-    if (!session->pending)
-        session->pending = wmem_alloc_array(wmem_file_scope(), exec_pending_string_t, EXEC_HANDSHAKE_STRINGS);
-    if (session->n_pending == EXEC_HANDSHAKE_STRINGS) {
-        memmove(&session->pending[0], &session->pending[1],
-                sizeof session->pending[0] * (EXEC_HANDSHAKE_STRINGS - 1));
-        session->n_pending--;
-    }
-    exec_pending_string_t *pending = &session->pending[session->n_pending++];
     pending->start = segment_offset + piece->offset;
     pending->end = pending->start + piece->length;
     pending->frame = pinfo->num;
@@ -211,6 +196,98 @@ track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, g
         record->counted_back.late_names = (exec_late_name_t *)wmem_alloc0(wmem_file_scope(),
                                                                           sizeof(exec_late_name_t) * record->n_pieces);
     pending->late = &record->counted_back.late_names[piece_index];
+}
+
+/* Whole strings after a client gap, or with the client's start not
+ * captured, wait for a success status to name them; a new gap breaks the
+ * chain. */
+static void
+track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, guint64 segment_offset,
+                   exec_record_t *record, unsigned piece_index)
+{
+    const exec_piece_t *piece = &record->pieces[piece_index];
+    if (piece->kind == EXEC_PIECE_LOST) {
+        session->n_pending = 0;
+        return;
+    }
+    if ((piece->kind != EXEC_PIECE_UNIDENTIFIED_STRING && piece->kind != EXEC_PIECE_UNKNOWN_PHASE_DATA) ||
+        !is_whole(piece))
+        return;
+    /* Only sessions with a gap need the slots: not part of every session. */
+    if (!session->pending)
+        session->pending = wmem_alloc_array(wmem_file_scope(), exec_pending_string_t, EXEC_HANDSHAKE_STRINGS);
+    if (session->n_pending == EXEC_HANDSHAKE_STRINGS) {
+        memmove(&session->pending[0], &session->pending[1],
+                sizeof session->pending[0] * (EXEC_HANDSHAKE_STRINGS - 1));
+        session->n_pending--;
+    }
+    exec_pending_string_t *pending = &session->pending[session->n_pending++];
+    wait_for_name(pending, tvb, pinfo, segment_offset, record, piece_index);
+}
+
+/* With the client's start not captured, its first captured string may be
+ * the stderr port, whatever came before it: a number is announced as one,
+ * and a connection back to it proves it (exec_control_port_proven). */
+static void
+note_port_candidate(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, guint64 segment_offset,
+                    exec_record_t *record, unsigned piece_index)
+{
+    const exec_piece_t *piece = &record->pieces[piece_index];
+    if (piece->kind != EXEC_PIECE_UNKNOWN_PHASE_DATA || !(piece->flags & EXEC_PIECE_ENDS) ||
+        segment_offset + piece->offset != 0 || session->stderr_conversation ||
+        piece->length < 2 || piece->length > 6)
+        return;
+    guint32 port = 0;
+    for (guint32 i = 0; i + 1 < piece->length; i++) {
+        guint8 digit = exec_tvb_get_u8(tvb, piece->offset + i);
+        if (!g_ascii_isdigit(digit))
+            return;
+        port = port * 10 + (guint32)(digit - '0');
+    }
+    if (port == 0 || port > G_MAXUINT16)
+        return;
+    exec_pending_string_t *candidate = wmem_new0(wmem_file_scope(), exec_pending_string_t);
+    wait_for_name(candidate, tvb, pinfo, segment_offset, record, piece_index);
+    session->unseen_start->port_candidate = candidate;
+    session->port_frame = pinfo->num;
+    exec_stderr_announce(pinfo, session, port);
+}
+
+/* A later frame proved what a client string is (first pass): later passes
+ * show it at the string's bytes, and the session knows it. */
+static void
+name_late(exec_session_t *session, const exec_pending_string_t *pending, exec_piece_kind_t kind,
+          guint32 by_frame, gboolean by_channel)
+{
+    pending->late->kind = (guint8)kind;
+    pending->late->by_frame = by_frame;
+    pending->late->by_channel = (guint8)by_channel;
+    if (kind == EXEC_PIECE_COMMAND && !session->command)
+        session->command = pending->text;
+    if (kind == EXEC_PIECE_COMMAND && !session->data_start[EXEC_CLIENT_TO_SERVER])
+        session->data_start[EXEC_CLIENT_TO_SERVER] = pending->end + 1;
+    if (kind == EXEC_PIECE_USERNAME && !session->username)
+        session->username = pending->text;
+}
+
+void
+exec_control_port_proven(exec_session_t *session, guint32 channel_frame)
+{
+    if (!exec_session_port_unproven(session))
+        return;
+    const exec_pending_string_t *port = session->unseen_start->port_candidate;
+    session->unseen_start->port_candidate = NULL;
+    name_late(session, port, EXEC_PIECE_STDERR_PORT, channel_frame, TRUE);
+    /* Whole strings right after it follow in handshake order; a gap reset
+     * the list, and the engine counts none after one either. */
+    guint64 next = port->end;
+    for (unsigned i = 0; i < session->n_pending && i + 1 < EXEC_HANDSHAKE_STRINGS &&
+                         session->pending[i].start == next; i++) {
+        name_late(session, &session->pending[i], exec_handshake_order[i + 1], channel_frame, TRUE);
+        next = session->pending[i].end;
+    }
+    session->n_pending = 0;
+    exec_stream_client_port_proven(&session->stream);
 }
 
 /* On a success status: the daemon replies once it has read the command's
@@ -232,19 +309,38 @@ identify_by_status(exec_session_t *session, exec_record_t *record, const packet_
         exec_piece_kind_t kind = exec_handshake_order[position];
         found->string[found->count] = *pending;
         found->kind[found->count++] = kind;
-        /* Later passes show the name at the string's own bytes too. */
-        pending->late->kind = (guint8)kind;
-        pending->late->by_frame = pinfo->num;
-        if (kind == EXEC_PIECE_COMMAND && !session->command)
-            session->command = pending->text;
-        if (kind == EXEC_PIECE_COMMAND && !session->data_start[EXEC_CLIENT_TO_SERVER])
-            session->data_start[EXEC_CLIENT_TO_SERVER] = pending->end + 1;
-        if (kind == EXEC_PIECE_USERNAME && !session->username)
-            session->username = pending->text;
+        name_late(session, pending, kind, pinfo->num, FALSE);
         if (i > 0 && session->pending[i - 1].end != pending->start)
             break;
     }
     session->n_pending = 0;
+}
+
+/* Whether this server segment, with the server's start not captured,
+ * starts its stream: the daemon sends nothing before it has read the
+ * command, so the segment that acknowledges the end of the client's last
+ * string, and whose first byte is where the client acknowledged the
+ * server's stream when it sent that string's NUL, carries the status byte. */
+static gboolean
+server_reply_starts_here(const exec_session_t *session, const struct tcpinfo *tcpinfo)
+{
+    const exec_unseen_start_t *unseen = session->unseen_start;
+    if (!tcpinfo || !unseen || !unseen->client_string_end)
+        return FALSE;
+    guint32 acked = tcpinfo->lastackseq - session->seq_origin[EXEC_CLIENT_TO_SERVER];
+    return unseen->client_string_end == acked && unseen->client_string_server_acked == tcpinfo->seq;
+}
+
+/* The server's start not captured: the end of the client's last string,
+ * for server_reply_starts_here(). */
+static void
+note_client_string_end(exec_session_t *session, const struct tcpinfo *tcpinfo, guint64 segment_offset,
+                       const exec_piece_t *piece)
+{
+    if (tcpinfo && (piece->flags & EXEC_PIECE_ENDS) && piece->kind != EXEC_PIECE_STDIN) {
+        session->unseen_start->client_string_end = (guint32)(segment_offset + piece->offset + piece->length);
+        session->unseen_start->client_string_server_acked = tcpinfo->lastackseq;
+    }
 }
 
 /* Runs the engine on this segment; the record's pieces point into the
@@ -257,6 +353,8 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     guint32 length = tvb_captured_length(tvb);
 
     guint64 offset = exec_session_segment_position(session, direction, tcpinfo);
+    if (direction == EXEC_SERVER_TO_CLIENT && server_reply_starts_here(session, tcpinfo))
+        exec_stream_server_reply_starts(&session->stream);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
     exec_stream_feed(&session->stream, direction, offset, data, length, pinfo->can_desegment > 0, segment);
 
@@ -271,9 +369,13 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
         learn_from_piece(session, tvb, pinfo, piece);
         learn_data_start(session, direction, offset, piece);
         exec_first_copy_check(session, pinfo, direction, offset, data, piece);
-        if (direction == EXEC_CLIENT_TO_SERVER)
+        if (direction == EXEC_CLIENT_TO_SERVER) {
+            if (!session->stream.client.start_seen)
+                note_port_candidate(session, tvb, pinfo, offset, record, i);
+            if (!session->stream.server.start_seen)
+                note_client_string_end(session, tcpinfo, offset, piece);
             track_unidentified(session, tvb, pinfo, offset, record, i);
-        else if (piece->kind == EXEC_PIECE_STATUS && piece->value == 0 && tcpinfo)
+        } else if (piece->kind == EXEC_PIECE_STATUS && piece->value == 0 && tcpinfo)
             identify_by_status(session, record, pinfo, tcpinfo);
     }
     record->username = session->username;
@@ -440,19 +542,14 @@ string_field(exec_piece_kind_t kind)
     }
 }
 
-/* A string after lost bytes.  Once a later success status has proved which
- * field it is (the first pass saw that status: a later pass), the field is
- * shown here too, at the string's bytes, under the unidentified string:
- * what the bytes alone said stays, so a later pass only adds. */
+/* Once a later frame has proved which field a client string after lost
+ * bytes or before any proven start is (the first pass saw that frame: a
+ * later pass), the field is shown at the string's bytes too, under what the
+ * bytes alone said, so a later pass only adds. */
 static void
-show_unidentified(const exec_show_t *show, const exec_piece_t *piece)
+show_late_name(const exec_show_t *show, const exec_piece_t *piece, proto_item *item)
 {
     packet_info *pinfo = show->pinfo;
-    proto_item *item = proto_tree_add_item(show->tree, hf_exec_unidentified_string, show->tvb, piece->offset,
-                                           piece->length, ENC_UTF_8);
-    expert_add_info(pinfo, item, &ei_exec_unidentified);
-    exec_info_text(show->info, "Unidentified handshake string");
-
     const exec_late_name_t *late = show->record->client_to_server && show->record->counted_back.late_names ?
             &show->record->counted_back.late_names[piece - show->record->pieces] : NULL;
     if (!late || !late->by_frame || !PINFO_FD_VISITED(pinfo))
@@ -461,11 +558,32 @@ show_unidentified(const exec_show_t *show, const exec_piece_t *piece)
     proto_tree *subtree = proto_item_add_subtree(item, ett_exec_identified);
     proto_item *named = proto_tree_add_item(subtree, string_field(kind), show->tvb, piece->offset, piece->length,
                                             ENC_UTF_8);
-    expert_add_info_format(pinfo, named, &ei_exec_identified_later,
-                           "Identified as the %s by the success status in frame %u (counting back from the "
-                           "client position it acknowledges)", exec_piece_kind_name(kind), late->by_frame);
+    if (late->by_channel)
+        expert_add_info_format(pinfo, named, &ei_exec_identified_later,
+                               "Identified as the %s by the stderr channel in frame %u (the daemon connected "
+                               "back to the port the client's first captured string holds)",
+                               exec_piece_kind_name(kind), late->by_frame);
+    else
+        expert_add_info_format(pinfo, named, &ei_exec_identified_later,
+                               "Identified as the %s by the success status in frame %u (counting back from "
+                               "the client position it acknowledges)", exec_piece_kind_name(kind),
+                               late->by_frame);
+    if (kind == EXEC_PIECE_STDERR_PORT)
+        add_frame_link(subtree, show->tvb, hf_exec_stderr_channel_in, late->by_frame);
     if (kind == EXEC_PIECE_PASSWORD)
         expert_add_info(pinfo, named, &ei_exec_cleartext_password);
+}
+
+/* A string after lost bytes in the handshake. */
+static void
+show_unidentified(const exec_show_t *show, const exec_piece_t *piece)
+{
+    packet_info *pinfo = show->pinfo;
+    proto_item *item = proto_tree_add_item(show->tree, hf_exec_unidentified_string, show->tvb, piece->offset,
+                                           piece->length, ENC_UTF_8);
+    expert_add_info(pinfo, item, &ei_exec_unidentified);
+    exec_info_text(show->info, "Unidentified handshake string");
+    show_late_name(show, piece, item);
 }
 
 /* The strings of earlier frames this status identified, as generated fields. */
@@ -556,6 +674,7 @@ show_data(const exec_show_t *show, const exec_piece_t *piece)
         expert_add_info(show->pinfo, item, &ei_exec_unknown_phase);
         exec_info_printf(show->info, "%s data %u bytes (session start not captured)",
                          client_to_server ? "Client" : "Server", piece->length);
+        show_late_name(show, piece, item);
         break;
     }
 }
@@ -846,7 +965,8 @@ proto_register_exec_control(void)
             "success status acknowledges", EXPFILL } },
         { &ei_exec_identified_later,
           { "exec.identified_later", PI_SEQUENCE, PI_NOTE,
-            "Handshake string after lost bytes, identified by a later success status", EXPFILL } },
+            "Client string whose field a later frame proved (a success status or the stderr channel)",
+            EXPFILL } },
         { &ei_exec_early_success,
           { "exec.early_success", PI_PROTOCOL, PI_WARN,
             "Success status before the client sent its whole request", EXPFILL } },

@@ -70,6 +70,7 @@ echo "== export objects (--export-objects exec): each stream byte for byte again
 /usr/bin/python3 "$root/tests/export/check_export.py" \
   "$work"/captures/{glibc-success-nostderr,glibc-success-stderr,stdin-data,too-long-username,big-stdout,interleaved,ipv6-stderr,stderr-signal}.pcap \
   "$work"/impaired/{lossy-random,lossy-random-client,loss-status-byte,dup-credentials-segment,reorder-handshake}.pcap \
+  "$work"/impaired/{edit-del-syn-synack,edit-start-after-command}.pcap \
   || failed=1
 
 echo "== re-dissection in file, random and reverse order, as the GUI does, in four TCP modes and with the heuristic"

@@ -24,6 +24,8 @@ class Direction:
     bytes_at: Dict[int, int] = field(default_factory=dict)     # offset -> byte
     frame_at: Dict[int, int] = field(default_factory=dict)     # offset -> frame
     fin_frame: Optional[int] = None
+    ack_at: Dict[int, int] = field(default_factory=dict)       # frame -> its TCP ack (payload frames)
+    first_payload: Optional[tuple] = None                       # (frame, seq, ack)
 
     def add(self, frame, seq, payload):
         if self.first_seq is None:
@@ -67,14 +69,47 @@ class Session:
     error_message: Optional[tuple] = None                 # (bytes, frame)
     stdout: bytes = b""
     closed_without_reply: Optional[int] = None            # frame
+    # Where each stream starts is known: from the SYN, or proved without it.
+    client_start_proven: bool = False
+    server_start_proven: bool = False
 
-    def analyse(self):
-        # Without the SYN, where the handshake starts is unknown: no field
-        # may be named from those bytes.
-        if self.client.isn is not None:
+    def analyse(self, others):
+        # Without the SYN, positions count from the first captured payload,
+        # and no field may be named unless the bytes prove where the stream
+        # starts.
+        self.client_start_proven = self.client.isn is not None or self._port_connected_back(others)
+        self.server_start_proven = self.server.isn is not None or self._server_start_by_acks()
+        if self.client_start_proven:
             self._analyse_client()
-        if self.server.isn is not None:
+        if self.server_start_proven:
             self._analyse_server()
+
+    def _port_connected_back(self, others):
+        """No SYN: the daemon connects back to the port it parsed from the
+        whole port string, so the first captured client string is the port
+        (and the stream's first string) when it is digits and the server
+        then opens a connection to that port."""
+        c = self.client.contiguous()
+        nul = c.find(b"\0")
+        if not 0 < nul <= 5 or not c[:nul].isdigit() or not 0 < int(c[:nul]) <= 65535:
+            return False
+        return any(int(rows[0]["tcp.dstport"][0]) == int(c[:nul]) and rows[0]["src"] == self.server_ip
+                   and _bool(rows[0]["tcp.flags.syn"]) and int(rows[0]["frame.number"][0]) > self.client.frame_at[nul]
+                   for rows in others.values())
+
+    def _server_start_by_acks(self):
+        """No SYN/ACK: the daemon sends nothing before it has read the
+        command, so its first payload segment starts its stream when it
+        acknowledges the end of a client string (a captured NUL) whose
+        segment acknowledged that segment's first byte."""
+        if self.server.first_payload is None or self.client.first_seq is None:
+            return False
+        _, seq, ack = self.server.first_payload
+        base = (self.client.isn + 1) if self.client.isn is not None else self.client.first_seq
+        end = (ack - base) % (1 << 32)
+        if self.client.bytes_at.get(end - 1) != 0:
+            return False
+        return self.client.ack_at.get(self.client.frame_at[end - 1]) == seq
 
     def _analyse_client(self):
         c = self.client.contiguous()
@@ -127,7 +162,7 @@ def _bool(values):
 def read_sessions(pcap, port=EXEC_PORT):
     rows = fields(pcap, ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport",
                          "tcp.dstport", "tcp.seq_raw", "tcp.flags.syn", "tcp.flags.fin",
-                         "tcp.flags.ack", "tcp.flags.reset",
+                         "tcp.flags.ack", "tcp.flags.reset", "tcp.ack_raw",
                          "data.data"],
                   extra=["--disable-protocol", "exec", "-d", f"tcp.port=={port},data",
                          "-o", "tcp.desegment_tcp_streams:FALSE"], plugin=False)
@@ -149,7 +184,7 @@ def read_sessions(pcap, port=EXEC_PORT):
             sess.server_ip = r["src"]
         _add_segment(sess.client if dst == port else sess.server, r)
     for sess in sessions.values():
-        sess.analyse()
+        sess.analyse(others)
         _find_stderr_channel(sess, others)
     return [sessions[k] for k in sorted(sessions)]
 
@@ -160,6 +195,10 @@ def _add_segment(direction, r):
         direction.isn = seq
         return
     if r["data.data"]:
+        ack = int(r["tcp.ack_raw"][0]) if r.get("tcp.ack_raw") else None
+        if direction.first_payload is None:
+            direction.first_payload = (frame, seq, ack)
+        direction.ack_at[frame] = ack
         direction.add(frame, seq, bytes.fromhex(r["data.data"][0].replace(":", "")))
     if _bool(r["tcp.flags.fin"]) and direction.fin_frame is None:
         direction.fin_frame = frame

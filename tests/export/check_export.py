@@ -79,7 +79,7 @@ def expected_streams(sess):
     """kind -> (offset -> byte, offset -> frame) for every non-empty stream."""
     out = {}
     server = sess.server
-    if server.isn is not None and 0 in server.bytes_at:
+    if sess.server_start_proven and 0 in server.bytes_at:
         status = server.bytes_at[0]
         after = {k - 1: v for k, v in server.bytes_at.items() if k >= 1}
         frames = {k - 1: v for k, v in server.frame_at.items() if k >= 1}
@@ -92,7 +92,7 @@ def expected_streams(sess):
                 out["error"] = ({i - 1: line[i] for i in range(1, nl + 1)},
                                 {i - 1: server.frame_at[i] for i in range(1, nl + 1)})
     client = sess.client
-    if client.isn is not None:
+    if sess.client_start_proven:
         line = client.contiguous()
         start = 0
         for _ in range(4):

@@ -10,6 +10,14 @@ oracle (rexec_oracle.py) reads from the whole capture for that frame: right,
 or not named at all.  A string may also show on the status frame that
 identified it by counting back ("[sent in frame N]").
 
+And what the bytes prove must be shown: when a capture starts at a
+session's first client payload (its TCP handshake missing, every rexec byte
+present), that session's status and error line are shown, and its strings
+too where the bytes prove them: all four when the daemon connected back to
+the stderr port the first string holds, the three after the first string
+when the status is a success (the daemon replies only after reading the
+command, and the reply acknowledges its end).
+
   EXEC_TEST_HOME=... check_every_start.py CAPTURE...
 Prints one line per capture (truncations checked, fields shown, wrong) and
 closes with 'N passed, N failed'.
@@ -52,6 +60,31 @@ def truth_of(pcap):
     return truth, status_frames
 
 
+def provable(pcap):
+    """Per session that has client payload: (k, [(field, value, frame)])
+    that the capture without its first k frames (its first client payload
+    first) must show, by the rules of the module's docstring."""
+    out = []
+    for sess in read_sessions(pcap):
+        if not sess.client.frame_at:
+            continue
+        k = min(sess.client.frame_at.values()) - 1
+        want = []
+        if sess.status:
+            want.append(("exec.status", str(sess.status[0]), sess.status[1]))
+        if sess.error_message:
+            want.append(("exec.error_message", tshark_text(sess.error_message[0]), sess.error_message[1]))
+        connected_back = sess.stderr_stream is not None
+        named = sess.strings if connected_back else \
+            sess.strings[1:] if sess.status and sess.status[0] == 0 else []
+        want += [("exec." + name, tshark_text(value), frame) for name, value, frame in named]
+        # A reply before the request is cut with what comes before.
+        want = [w for w in want if w[2] > k]
+        if k > 0 and want:
+            out.append((k, want))
+    return out
+
+
 def write_every_start(pcap, out):
     """One file holding, one after another, the capture without its first k
     frames for every k (k from 1): each copy's addresses moved apart (k in
@@ -90,7 +123,7 @@ def check(pcap):
         os.chmod(work, 0o755)
         starts, origin = write_every_start(pcap, os.path.join(work, "every-start.pcap"))
         rows = fields(os.path.join(work, "every-start.pcap"), SHOWN, extra=["-2"])
-    shown, wrong = 0, []
+    shown, wrong, seen = 0, [], set()
     for r in rows:
         k, frame = origin[int(r["frame.number"][0])]
         for name in SHOWN[1:]:
@@ -98,11 +131,19 @@ def check(pcap):
                 shown += 1
                 if name == "exec.closed_without_reply":
                     value = ""
+                seen.add((k, name, value))
                 key = (name, frame)
                 if value in truth.get(key, ()) or value in status_frames.get(key, ()):
                     continue
                 wrong.append(f"start {k + 1}: frame {frame} {name} {value!r}")
-    return starts, shown, wrong
+    proved = missing = 0
+    for k, want in provable(pcap):
+        for name, value, frame in want:
+            proved += 1
+            if (k, name, value) not in seen:
+                missing += 1
+                wrong.append(f"start {k + 1}: {name} {value!r} of frame {frame} not shown")
+    return starts, shown, proved, missing, wrong
 
 
 def main():
@@ -111,16 +152,17 @@ def main():
     args = ap.parse_args()
     passed = failed = 0
     for pcap in args.captures:
-        starts, shown, wrong = check(pcap)
+        starts, shown, proved, missing, wrong = check(pcap)
         name = os.path.basename(pcap)
+        summary = f"{starts} starts, {shown} fields shown, {proved - missing}/{proved} proved shown"
         if wrong or starts == 0:
             failed += 1
-            print(f"FAIL {name}: {starts} starts, {shown} fields shown, {len(wrong)} wrong")
+            print(f"FAIL {name}: {summary}, {len(wrong) - missing} wrong, {missing} missing")
             for w in wrong[:10]:
                 print(f"     {w}")
         else:
             passed += 1
-            print(f"ok   {name}: {starts} starts, {shown} fields shown, none wrong")
+            print(f"ok   {name}: {summary}, none wrong")
         sys.stdout.flush()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -14,12 +14,14 @@ command, status):
     out-of-order reassembly it withholds everything after a hole that is
     never filled (frames that were never captured).
   - two passes show all that one pass shows, and add exactly this: a
-    string one pass shows as exec.unidentified_string in frame N and names
-    only on a later status frame (counted back from the position the
-    success status acknowledges) is named in two passes in frame N too, at
-    its bytes, with the expected value (expected.tsv's last_byte_frame is
-    N), with the note exec.identified_later (and for a password the
-    clear-text warning).  Nothing else may differ.
+    string whose last byte is in frame N, shown there unnamed by one pass,
+    and that only a later frame identifies (a success status one pass names
+    it on, counting back from the position it acknowledges; or the stderr
+    channel's connection back to the port it holds, expected.tsv's
+    identified_frame) is named in two passes in frame N
+    too, at its bytes, with the expected value, with the note
+    exec.identified_later (and for a password the clear-text warning).
+    Nothing else may differ.
   - lost bytes: the frame after each hole in the wire, and no other, shows the
     hole's size in exec.lost_bytes and in its Info column ('[N bytes lost]').
   - a retransmission with other bytes (expected.tsv's retransmission_conflict
@@ -109,25 +111,40 @@ def conflicts_shown(rows):
     return shown
 
 
-def named_in_two_passes(one_pass, want, frames):
-    """The one-pass rows with what two passes must add: each string the
-    plugin counted back (named in one pass only on a later frame of its
-    stream) named at its own frame, where one pass shows it unidentified.
-    Returns (rows, how many names were added)."""
+def named_in_two_passes(one_pass, want, frames, identified):
+    """The one-pass rows with what two passes must add: each string that
+    only a later frame identifies (a success status that one pass names it
+    on, counting back; or, expected.tsv's identified_frame being after its
+    last_byte_frame in another stream, the stderr channel's connection back
+    to the port it holds) named at its own frame, where one pass shows its
+    bytes unnamed.  Returns (rows, how many names were added)."""
     rows = copy.deepcopy(one_pass)
     added = 0
     for (stream, field_name), value in want.items():
-        if value is None or (stream, field_name) not in frames:
+        key = (stream, field_name)
+        if value is None or key not in frames or field_name == "status":
             continue
-        own = frames[(stream, field_name)]
-        in_stream = [r for r in rows if r["tcp.stream"] == [str(stream)]]
-        at_own = [r for r in in_stream if int(r["frame.number"][0]) == own]
-        later = [r for r in in_stream if int(r["frame.number"][0]) > own and value in r["exec." + field_name]
-                 and r["exec.identified_by_status"]]
-        if len(at_own) != 1 or not later or value not in at_own[0]["exec.unidentified_string"] \
-                or at_own[0]["exec." + field_name]:
+        at_own = [r for r in rows if r["tcp.stream"] == [str(stream)] and int(r["frame.number"][0]) == frames[key]]
+        if len(at_own) != 1 or at_own[0]["exec." + field_name]:
             continue
         row = at_own[0]
+        # Only where one pass shows the string's bytes (TCP may withhold
+        # them from this frame), unnamed: as a string after lost bytes, or
+        # as client data before any proven start.
+        as_data = (value.encode() + b"\0").hex()
+        if value not in row["exec.unidentified_string"] and \
+                not any(as_data in data for data in row["exec.client_server_data"]):
+            continue
+        # What proved it: a status one pass names it on, or the stderr
+        # channel's connection (another stream), which one pass names
+        # nothing on.
+        in_stream = [r for r in rows if r["tcp.stream"] == [str(stream)]]
+        by_status = any(int(r["frame.number"][0]) > frames[key] and value in r["exec." + field_name]
+                        and r["exec.identified_by_status"] for r in in_stream)
+        by_channel = identified[key] > frames[key] and \
+            not any(int(r["frame.number"][0]) == identified[key] for r in in_stream)
+        if not by_status and not by_channel:
+            continue
         row["exec." + field_name].append(value)
         row["exec.identified_later"].append("")
         if field_name == "password":
@@ -193,6 +210,7 @@ def main():
 
     expected = defaultdict(dict)
     own_frame = defaultdict(dict)   # (stream, field) -> the frame of the string's last byte
+    identified_frame = defaultdict(dict)    # ... -> the first frame that proves what it is
     conflicts = defaultdict(set)
     with open(os.path.join(args.dir, "expected.tsv"), newline="") as f:
         for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -205,6 +223,8 @@ def main():
             expected[row["capture"]][(int(row["tcp_stream"]), row["field"])] = value
             if row["last_byte_frame"] != "-":
                 own_frame[row["capture"]][(int(row["tcp_stream"]), row["field"])] = int(row["last_byte_frame"])
+                identified_frame[row["capture"]][(int(row["tcp_stream"]), row["field"])] = \
+                    int(row["identified_frame"])
 
     names = ["frame.number", "tcp.stream"] + ["exec." + f for f in FIELDS] + ["exec.closed_without_reply"]
     builtin_names = [n for n in names if n not in ("exec.status", "exec.closed_without_reply")]
@@ -236,7 +256,8 @@ def main():
         if missed:
             problems.append(f"recoverable but shown in neither mode: {missed}")
         for mode, extra in (("default", []), ("out-of-order", OOO)):
-            want_two, added = named_in_two_passes(fields(pcap, DUMP_FIELDS, extra=extra), want, own_frame[capture])
+            want_two, added = named_in_two_passes(fields(pcap, DUMP_FIELDS, extra=extra), want, own_frame[capture],
+                                                  identified_frame[capture])
             got_two = dump(fields(pcap, DUMP_FIELDS, extra=extra + ["-2"]))
             if got_two != dump(want_two):
                 problems.append(f"{mode}: two passes must show what one pass shows, plus the counted-back "

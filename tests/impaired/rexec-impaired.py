@@ -33,7 +33,13 @@ numbers it gives each connection.
 Rules (the README explains them):
   * client stream origin: known from the SYN (seq+1) or the SYN/ACK (ack);
     server stream origin: known from the SYN/ACK (seq+1).  Otherwise the
-    first captured byte is not proven to be the first byte of the session.
+    first captured byte is not proven to be the first byte of the session;
+    client offsets then count from the first captured client payload, the
+    first captured string is the stderr port only when it is digits and the
+    server then connected back to that port (and forward runs from there),
+    and the first server payload starts the server's stream when it
+    acknowledges the end of a captured client string whose segment
+    acknowledged its first byte (the daemon sends nothing before).
   * forward: a handshake string is identified when every client byte from
     the origin to its terminating NUL is captured (so the NUL count before it
     is known).
@@ -174,7 +180,7 @@ def rel(seq, origin):
 class Session:
     """Analyst's reconstruction of one control connection from a frame prefix."""
 
-    def __init__(self, conn, upto=None, server_limit=SERVER_KEEP):
+    def __init__(self, conn, upto=None, server_limit=SERVER_KEEP, others=()):
         fr = [f for f in conn.frames if upto is None or f.num <= upto]
         cl = lambda f: (f.src, f.sport) == conn.client  # noqa: E731
         syn = next((f for f in fr if cl(f) and f.flags & SYN and not f.flags & ACK), None)
@@ -183,14 +189,36 @@ class Session:
         self.synack = synack.num if synack else None
         self.c_origin = (syn.seq + 1) & MASK if syn else (synack.ack if synack else None)
         self.s_origin = (synack.seq + 1) & MASK if synack else None
+        # Without either, offsets count from the first captured client
+        # payload: right between client bytes, not from the session's start.
+        self.c_proven = self.c_origin is not None
+        self.s_from_acks = False
+        if self.c_origin is None:
+            first = next((f for f in fr if cl(f) and f.plen), None)
+            self.c_origin = first.seq if first else None
+        # Ports the server connected back to (SYN to the client's address),
+        # with the frame of the SYN.
+        self.connect_backs = {}
+        for o in others:
+            if o.client[0] == conn.server[0] and o.server[0] == conn.client[0] and o.isn_syn is not None:
+                syn_frame = next(f.num for f in o.frames if f.flags & SYN and not f.flags & ACK)
+                if upto is None or syn_frame <= upto:
+                    self.connect_backs.setdefault(o.server[1], syn_frame)
         self.c = ByteMap()
         self.s = ByteMap(server_limit)
         self.c_cov = set()          # client offsets announced by some frame (captured or not)
         self.c_fin = self.s_fin = self.s_rst = None
         self.c_end = self.s_end = 0  # highest end announced by any frame (plen, not caplen)
         self.status_frame_ack = None
+        # The client first: without the SYN/ACK, its bytes prove where the
+        # server's stream starts.
+        fr = sorted(fr, key=lambda f: not cl(f))
+        server_origin_sought = self.s_origin is not None
         for f in fr:
             client = cl(f)
+            if not client and not server_origin_sought:
+                self.s_origin = self._server_origin_from_acks(fr, cl)
+                server_origin_sought = True
             origin = self.c_origin if client else self.s_origin
             if origin is None:
                 continue
@@ -217,6 +245,23 @@ class Session:
         self.fields = {}            # name -> (value bytes, start, end(NUL offset), frame)
         self.reasons = {}
         self._handshake()
+
+    def _server_origin_from_acks(self, fr, cl):
+        """No SYN/ACK: the daemon sends nothing before it has read the
+        command, so its first payload segment starts its stream when it
+        acknowledges the end of a client string (a captured NUL) whose
+        segment acknowledged this segment's first byte."""
+        first = next((f for f in fr if not cl(f) and f.plen), None)
+        if first is None or not first.flags & ACK or self.c_origin is None:
+            return None
+        end = rel(first.ack, self.c_origin)
+        if not end or not self.c.has(end - 1) or self.c.get(end - 1) != 0:
+            return None
+        carrier = next(f for f in fr if f.num == self.c.frame(end - 1))
+        if not carrier.flags & ACK or carrier.ack != first.seq:
+            return None
+        self.s_from_acks = True
+        return first.seq
 
     # status / error message -------------------------------------------------
     def status(self):
@@ -255,11 +300,26 @@ class Session:
             raise SystemExit("rexec-impaired: forward and backward rules disagree on %s" % name)
         self.fields[name] = (val, start, end, self.c.frame(end))
 
+    def _port_connected_back(self):
+        """Without the client's start: the first captured string, when it
+        is digits and the server then connected back to that port, is the
+        stderr port (the daemon parsed it from the whole string)."""
+        nul = next((o for o in range(0, 6) if self.c.has(o) and self.c.get(o) == 0), None)
+        if nul is None or nul == 0 or not all(self.c.has(o) for o in range(nul)):
+            return False
+        digits = bytes(self.c.get(o) for o in range(nul))
+        if not re.fullmatch(rb"[0-9]+", digits) or not 0 < int(digits) <= 65535:
+            return False
+        syn_frame = self.connect_backs.get(int(digits))
+        return syn_frame is not None and syn_frame > self.c.frame(nul)
+
     def _handshake(self):
         if self.c_origin is None:
             return
         # forward from the origin
         start, idx, o = 0, 0, 0
+        if not self.c_proven and not self._port_connected_back():
+            idx = 4
         while idx < 4 and self.c.has(o):
             if self.c.get(o) == 0:
                 self._put(idx, start, o)
@@ -272,7 +332,7 @@ class Session:
         end, idx, o = a - 1, 3, a - 2
         while idx >= 0:
             if o < 0:                   # reached the origin: this is the first string
-                if idx == 0:
+                if idx == 0 and self.c_proven:
                     self._put(0, 0, end)
                 break
             if not self.c.has(o):
@@ -391,7 +451,7 @@ def analyze(args):
     errors = []
     sessions = []
     for n, (c, t) in enumerate(zip(execs, truth), 1):
-        s = Session(c)
+        s = Session(c, others=conns)
         stream = streams.get(c.first)
         layout = truth_layout(t, s, c, conns)
         rows = []
@@ -404,7 +464,7 @@ def analyze(args):
                 if want is None and not re.fullmatch(rb"[0-9]+", val):
                     errors.append("%s: port %r is not a number" % (name, val))
                 rows.append({"field": fname, "value": esc(val), "frame": fr,
-                             "identified": first_identified(c, fname, fr), "why": why_ok(s, fname, start, end)})
+                             "identified": first_identified(c, fname, fr, conns), "why": why_ok(s, fname, start, end)})
             else:
                 rows.append({"field": fname, "value": None, "frame": None, "identified": None,
                              "why": why_not(s, i, layout)})
@@ -414,8 +474,11 @@ def analyze(args):
             if st != want_status:
                 errors.append("%s: status %d, truth %d" % (name, st, want_status))
             rows.append({"field": "status", "value": str(st), "frame": s.s.frame(0),
-                         "identified": first_identified(c, "status", s.s.frame(0)),
-                         "why": "server byte 0 (origin from the SYN/ACK)"})
+                         "identified": first_identified(c, "status", s.s.frame(0), conns),
+                         "why": "server byte 0 (origin from %s)" % (
+                             "the acknowledgements: the first server segment acknowledges the end of a "
+                             "client string whose segment acknowledged its first byte" if s.s_from_acks
+                             else "the SYN/ACK")})
         else:
             rows.append({"field": "status", "value": None, "frame": None, "identified": None,
                          "why": ("no SYN/ACK: server stream start unknown" if s.s_origin is None
@@ -427,7 +490,7 @@ def analyze(args):
                 if em[0] != want_msg:
                     errors.append("%s: error message %r, truth %r" % (name, em[0], want_msg))
                 rows.append({"field": "error_message", "value": esc(em[0]), "frame": em[1],
-                             "identified": first_identified(c, "error_message", em[1]),
+                             "identified": first_identified(c, "error_message", em[1], conns),
                              "why": "bytes after status 0x01 up to the newline"})
             else:
                 if st is None:
@@ -506,14 +569,19 @@ def stderr_bytes(c, conns, layout):
 
 
 def why_ok(s, fname, start, end):
-    fwd = all(s.c.has(o) for o in range(0, end + 1))
+    if not s.c_proven and "stderr_port" in s.fields:
+        return ("no SYN and no SYN/ACK, but the first captured client string holds the port the server "
+                "then connected back to; client bytes up to %d captured" % end)
+    fwd = s.c_proven and all(s.c.has(o) for o in range(0, end + 1))
     return "all client bytes 0..%d captured" % end if fwd else \
         "counted back from the status byte's ack; bytes %d..%d captured" % (start - 1, end)
 
 
 def why_not(s, i, layout):
-    if s.c_origin is None:
-        return "no SYN and no SYN/ACK: the first captured client byte is not proven to be the session's first"
+    if not s.c_proven:
+        return ("no SYN and no SYN/ACK: the first captured client byte is not proven to be the session's "
+                "first, and neither a connection back to the port its first string holds nor a status "
+                "0x00 identifies this string")
     offs = layout["offsets"]
     if offs is None:
         return "bytes missing"
@@ -555,7 +623,7 @@ def data_phase(s, st, layout, errdata):
             res["stdout"] = "unrecoverable: %d of %d bytes not captured" % (miss, n)
     a = s.anchor()
     hs_end = layout["end"]
-    if s.c_origin is None:
+    if not s.c_proven:
         res["stdin"] = "unrecoverable (client stream start unknown)"
     else:
         end = s.c_fin if s.c_fin is not None else s.c_end
@@ -573,11 +641,13 @@ def data_phase(s, st, layout, errdata):
     return res
 
 
-def first_identified(c, field, last_frame):
-    """Earliest frame number by which the field is identifiable from the frames so far."""
-    nums = [f.num for f in c.frames if f.num >= last_frame]
+def first_identified(c, field, last_frame, conns):
+    """Earliest frame number by which the field is identifiable from the
+    frames so far (the connection's, or a connection back to the client)."""
+    backs = Session(c, others=conns).connect_backs.values()
+    nums = sorted({f.num for f in c.frames if f.num >= last_frame} | {n for n in backs if n >= last_frame})
     for n in nums:
-        s = Session(c, upto=n, server_limit=4096)
+        s = Session(c, upto=n, server_limit=4096, others=conns)
         if field in FIELDS and field in s.fields:
             return n
         if field == "status" and s.status() is not None:

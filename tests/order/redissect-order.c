@@ -415,7 +415,8 @@ indent_of(const char *line)
     return n;
 }
 
-/* A handshake field item: under an unidentified string, a later pass's name for it. */
+/* A handshake field item: under an unidentified string or client data
+ * before any proven start, a later pass's name for it. */
 static gboolean
 is_handshake_field(const char *line)
 {
@@ -426,8 +427,9 @@ is_handshake_field(const char *line)
 /* What the first pass can show of a frame, to compare with a later pass:
  * without what only a later frame proves (the README's rule for passes):
  * the links to later frames (as Wireshark's request/response links) and
- * the name a later success status gave an unidentified string (the item
- * under it, with its subtree); and without the Info column of a frame exec
+ * the name a later frame (a success status, the stderr channel) gave an
+ * unidentified string or client data (the item under it, with its
+ * subtree); and without the Info column of a frame exec
  * does not own (TCP's notes there differ by pass). */
 static char *
 first_pass_view(const char *text)
@@ -443,7 +445,8 @@ first_pass_view(const char *text)
         skip_indent = -1;
         if (unidentified_indent >= 0 && indent <= unidentified_indent)
             unidentified_indent = -1;
-        if (strstr(*line, "(" PROTOCOL_FILTER ".unidentified_string,")) {
+        if (strstr(*line, "(" PROTOCOL_FILTER ".unidentified_string,") ||
+            strstr(*line, "(" PROTOCOL_FILTER ".client_server_data,")) {
             unidentified_indent = indent;
         } else if (unidentified_indent >= 0 && is_handshake_field(*line)) {
             skip_indent = indent;
