@@ -68,7 +68,7 @@ echo "== impaired captures: loss, duplicates, reordering, deleted and truncated 
 
 echo "== export objects (--export-objects exec): each stream byte for byte against the wire, three TCP modes"
 /usr/bin/python3 "$root/tests/export/check_export.py" \
-  "$work"/captures/{glibc-success-nostderr,glibc-success-stderr,stdin-data,too-long-username,big-stdout,interleaved,ipv6-stderr,stderr-signal}.pcap \
+  "$work"/captures/{glibc-success-nostderr,glibc-success-stderr,stdin-data,stdin-wc,too-long-username,big-stdout,interleaved,ipv6-stderr,stderr-signal}.pcap \
   "$work"/impaired/{lossy-random,lossy-random-client,loss-status-byte,dup-credentials-segment,reorder-handshake}.pcap \
   || failed=1
 

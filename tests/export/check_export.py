@@ -15,7 +15,9 @@ with TCP's defaults in two passes); a file marked incomplete must
 hold the oracle's bytes where it holds any (NULs where none were captured)
 and be named in an expert note; a stream with a hole must be marked
 incomplete.  Streams of clean captures are also compared with
-`tshark -z follow,tcp,raw`.  No file may be exported that the oracle does
+`tshark -z follow,tcp,raw`, and, where the capture's scenario in
+test-captures/make-captures.sh fixes them (CLIENT_DATA), with the bytes
+the client sent and printed.  No file may be exported that the oracle does
 not know.
   check_export.py CAPTURE...
 """
@@ -36,6 +38,16 @@ MODES = {
 }
 NAME = re.compile(r"^(\d+)-(.+)@(.+)-(stdout|stderr|stdin|error)(-incomplete)?$")
 EXPERT = re.compile(r"Exported (\w+) incomplete: (\d+) bytes missing")
+# What the clients of these scenarios sent as stdin and printed as stdout
+# and stderr: make-captures.sh writes the stdin given here and checks that
+# the client printed exactly this (sc_stdin-wc, sc_stdin-data,
+# sc_glibc-success-stderr).  Independent of the wire and of TCP.
+CLIENT_DATA = {
+    "stdin-wc.pcap": {"stdin": bytes(range(256)) * 32, "stdout": b"8192\n"},
+    "stdin-data.pcap": {"stdin": b"line one\nline two\n\0\1\2binary\xfe\xff\0end\n",
+                        "stdout": b"line one\nline two\n\0\1\2binary\xfe\xff\0end\n"},
+    "glibc-success-stderr.pcap": {"stdout": b"hello\n", "stderr": b"oops\n"},
+}
 
 
 def wire_sessions(pcap):
@@ -215,6 +227,12 @@ def check_capture(pcap, clean, problems):
                                  "stdin": client[len(client) - len(got):]}[kind]
                     if got != by_follow:
                         problems.append(f"{where}: {name}: differs from follow,tcp,raw of stream {stream}")
+        known = CLIENT_DATA.get(base, {})
+        for kind, data in known.items():
+            got = [files[n][3] for n in used if files[n][1] == kind and not files[n][2]]
+            if got != [data]:
+                problems.append(f"{where}: exported {kind}: {[len(g) for g in got]} byte(s), "
+                                f"not the {len(data)} bytes the client sent or printed")
         for name in sorted(set(files) - used):
             problems.append(f"{where}: {name}: exported, but the wire has no such stream")
         if sorted(notes) != sorted(incomplete_kinds):
