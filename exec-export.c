@@ -251,6 +251,17 @@ void
 exec_export_withheld(packet_info *pinfo, tvbuff_t *tvb, const exec_withheld_t *withheld)
 {
     exec_session_t *session = withheld->session;
+    if (withheld->stderr_channel) {
+        /* position: from the channel's origin, as exec_export_stderr's. */
+        if (!session->stderr_origin_known ||
+            (gint)withheld->length > tvb_captured_length_remaining(tvb, withheld->offset))
+            return;
+        export_stream_t *stream = stream_of(session, EXPORT_STDERR);
+        start_at(stream, 1);
+        place(stream, withheld->position, tvb_get_ptr(tvb, withheld->offset, withheld->length), withheld->length,
+              pinfo->num);
+        return;
+    }
     exec_direction_t direction = withheld->direction;
     guint64 data_start = session->data_start[direction];
     /* Only stdin and stdout: the error line ends at its newline, which
