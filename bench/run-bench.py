@@ -30,6 +30,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -317,19 +318,36 @@ def long_session_memory(captures, runs):
     return result
 
 
+# The exported files go to a tmpfs when there is one: on the shared disk the
+# kernel's time to create and write thousands of files varied from 0.6 to
+# 2 s for the same run; the figures are about tshark.
+EXPORT_FOLDER_PARENT = Path("/dev/shm") if Path("/dev/shm").is_dir() else WORK
+
+
+def measure_split(pcap, args):
+    """User and system CPU seconds and peak RSS (KB) of one plugin run."""
+    stats = WORK / "time.out"
+    proc = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", str(stats)]
+                          + tshark("plugin", ["-r", str(pcap)] + args),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"run-bench: tshark failed ({args}): {proc.stderr[-500:]}")
+    user, system, rss = stats.read_text().split()[-3:]
+    return float(user), float(system), int(rss)
+
+
 def export_run(pcap, args):
-    """One plugin run with --export-objects into a fresh folder: (CPU s,
-    peak RSS KB, objects, bytes exported)."""
-    folder = WORK / "export-objects"
-    run(["rm", "-rf", "--one-file-system", str(folder)])
-    folder.mkdir()
+    """One plugin run with --export-objects into a fresh folder: (user s,
+    system s, peak RSS KB, objects, bytes exported)."""
+    folder = Path(tempfile.mkdtemp(prefix="exec-bench-export.", dir=EXPORT_FOLDER_PARENT))
     os.chmod(folder, 0o777)                 # tshark runs as nobody
     target = folder / "objects"
-    cpu, rss = measure("plugin", pcap, args + ["--export-objects", f"exec,{target}"])
-    files = list(target.iterdir()) if target.is_dir() else []
-    exported = (len(files), sum(f.stat().st_size for f in files))
-    run(["rm", "-rf", "--one-file-system", str(folder)])
-    return cpu, rss, *exported
+    try:
+        user, system, rss = measure_split(pcap, args + ["--export-objects", f"exec,{target}"])
+        files = list(target.iterdir()) if target.is_dir() else []
+        return user, system, rss, len(files), sum(f.stat().st_size for f in files)
+    finally:
+        run(["rm", "-rf", "--one-file-system", str(folder)])
 
 
 def export_figures(runs):
@@ -340,28 +358,30 @@ def export_figures(runs):
         pcap, meta = capture(f"rexec-{frames}", ["--frames", str(frames)])
         without, with_export = [], []
         for _ in range(runs):
-            without.append(measure("plugin", pcap, []))
+            without.append(measure_split(pcap, []))
             with_export.append(export_run(pcap, []))
         row = {"frames": meta["frames"], "sessions": meta["sessions"],
-               "cpu_without": statistics.median(s[0] for s in without),
-               "cpu_with": statistics.median(s[0] for s in with_export),
-               "rss_without": statistics.median(s[1] for s in without),
-               "rss_with": statistics.median(s[1] for s in with_export),
-               "objects": with_export[0][2], "bytes": with_export[0][3],
+               "user_without": statistics.median(s[0] for s in without),
+               "user_with": statistics.median(s[0] for s in with_export),
+               "cpu_without": statistics.median(s[0] + s[1] for s in without),
+               "cpu_with": statistics.median(s[0] + s[1] for s in with_export),
+               "rss_without": statistics.median(s[2] for s in without),
+               "rss_with": statistics.median(s[2] for s in with_export),
+               "objects": with_export[0][3], "bytes": with_export[0][4],
                "samples_without": without, "samples_with": with_export}
         result["summary"][frames] = row
         log(f"export {meta['frames']} frames: CPU {row['cpu_without']:.2f}s -> {row['cpu_with']:.2f}s, "
             f"RSS {row['rss_without'] // 1024}MB -> {row['rss_with'] // 1024}MB, {row['objects']} objects")
     pcap, meta = capture(f"long-{EXPORT_BIG_SEGMENTS}", ["--long-session", str(EXPORT_BIG_SEGMENTS)])
     for name, args in (("one pass", []), ("two passes", ["-2"])):
-        without = [measure("plugin", pcap, args) for _ in range(runs)]
+        without = [measure_split(pcap, args) for _ in range(runs)]
         with_export = [export_run(pcap, args) for _ in range(runs)]
         row = {"frames": meta["frames"],
-               "cpu_without": statistics.median(s[0] for s in without),
-               "cpu_with": statistics.median(s[0] for s in with_export),
-               "rss_without": statistics.median(s[1] for s in without),
-               "rss_with": statistics.median(s[1] for s in with_export),
-               "objects": with_export[0][2], "bytes": with_export[0][3]}
+               "cpu_without": statistics.median(s[0] + s[1] for s in without),
+               "cpu_with": statistics.median(s[0] + s[1] for s in with_export),
+               "rss_without": statistics.median(s[2] for s in without),
+               "rss_with": statistics.median(s[2] for s in with_export),
+               "objects": with_export[0][3], "bytes": with_export[0][4]}
         result["big"][name] = row
         log(f"export 100 MiB session, {name}: RSS {row['rss_without'] // 1024}MB -> "
             f"{row['rss_with'] // 1024}MB, {row['bytes']:,} bytes exported")
@@ -375,15 +395,18 @@ def export_section(info, fig, elapsed):
     w(f"Generated by `bench/run-bench.py --export` on {info['date']} in {elapsed / 60:.1f} minutes; "
       f"{info['nproc']} CPUs, load average {info['load_before']} before, {info['load_after']} after; "
       f"{info['tshark']}; plugin at commit {info['commit']}.  The plugin in summary mode (`tshark -r F`, "
-      "as nobody), without and with `--export-objects exec,DIR` (a fresh folder each run, its files "
-      "written), medians of the runs, interleaved.  Nothing is collected without an export-objects "
+      f"as nobody), without and with `--export-objects exec,DIR` (a fresh folder on {EXPORT_FOLDER_PARENT} "
+      "each run, its files written), medians of the runs, interleaved; CPU seconds user+sys, and user "
+      "alone (the files' writing is system time).  Nothing is collected without an export-objects "
       "listener, so the first column is the plugin's cost as in the tables above.\n")
     w("| frames | sessions | objects | MB exported | CPU without | CPU with | with/without | "
-      "RSS without | RSS with | with/without |")
-    w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "user without | user with | with/without | RSS without | RSS with | with/without |")
+    w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in fig["summary"].values():
         w(f"| {row['frames']:,} | {row['sessions']:,} | {row['objects']:,} | {mb(row['bytes'] / 1024):.1f} | "
           f"{row['cpu_without']:.2f} | {row['cpu_with']:.2f} | {ratio(row['cpu_with'], row['cpu_without']):.3f} | "
+          f"{row['user_without']:.2f} | {row['user_with']:.2f} | "
+          f"{ratio(row['user_with'], row['user_without']):.3f} | "
           f"{mb(row['rss_without']):.0f} | {mb(row['rss_with']):.0f} | "
           f"{ratio(row['rss_with'], row['rss_without']):.3f} |")
     w("")
