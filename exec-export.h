@@ -31,6 +31,11 @@ void exec_export_withheld(packet_info *pinfo, tvbuff_t *tvb, const exec_withheld
  * otherwise. */
 gboolean exec_export_wanted(void);
 
+/* Every frame, first thing, while wanted: whether frames are being
+ * dissected in file order from the first (a pass), or at random (clicks in
+ * the GUI while the dialog is open). */
+void exec_export_frame(const packet_info *pinfo);
+
 /* Any pass, while wanted: a control-connection segment's pieces (stdin,
  * stdout, the error line), with the segment's TCP sequence number. */
 void exec_export_control(packet_info *pinfo, exec_session_t *session, tvbuff_t *tvb,

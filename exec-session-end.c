@@ -385,6 +385,9 @@ show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *p
 static int
 dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
+    gboolean export_wanted = exec_export_wanted();
+    if (export_wanted)
+        exec_export_frame(pinfo);   /* every frame: is this a pass? */
     if (pinfo->ptype != PT_TCP || !proto_is_protocol_enabled(exec_protocol))
         return 0;
     /* One postdissector for what TCP hands no one: each postdissector costs
@@ -414,7 +417,7 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         if (end)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END, end);
     }
-    if (exec_export_wanted()) {
+    if (export_wanted) {
         const exec_withheld_t *withheld = (const exec_withheld_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                                   proto_exec, EXEC_KEY_EXPORT_WITHHELD);
         if (withheld)

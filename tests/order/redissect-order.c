@@ -22,13 +22,15 @@
  * --require-field makes sure the fields come from the dissector under test
  * (a field the built-in exec dissector does not have), not from a fallback.
  * --dump prints every frame's text (file order): what is compared.
- * --export opens File > Export Objects > EXEC as the GUI does (its tap
- * listener registered, every frame dissected again in file order with
- * taps, the listener removed again) after the first pass and after each
- * order: the objects (packet, server, content type, file name, size,
- * SHA-256 of the bytes) must be the same every time, whatever was
- * dissected before and in whatever order.  The export itself always taps
- * in file order, in the GUI as in tshark: the clicks are what may vary.
+ * --export opens File > Export Objects > EXEC as the GUI does after the
+ * first pass (its tap listener registered, every frame dissected again in
+ * file order with taps) and leaves it open while the frames are clicked in
+ * the orders (the listener stays registered: the plugin collects as the
+ * frames are dissected, and the frames must still show what they showed),
+ * then lists the objects again after each order, as a reload does: the
+ * objects (packet, server, content type, file name, size, SHA-256 of the
+ * bytes) must be the same every time.  The export itself always taps in
+ * file order, in the GUI as in tshark: the clicks are what may vary.
  * --compare-first-pass makes the first pass as tshark -V does (a visible
  * tree and the columns) and compares each frame's first-pass text with its
  * file-order text, but for the links to later frames and the Info column of
@@ -363,19 +365,27 @@ export_reset_tap(void *tapdata _U_)
         reset();
 }
 
-/* The dialog opened: its listener, every frame in file order with taps,
- * the objects listed; the listener removed as the dialog closes. */
-static char *
-export_listing(capture_t *cap)
+/* The dialog's listener, registered while it is open. */
+static export_object_list_t export_list = { export_add_entry, export_get_entry, NULL };
+
+static void
+export_dialog_open(void)
 {
-    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-    export_object_list_t list = { export_add_entry, export_get_entry, lines };
-    GString *error = register_tap_listener(get_eo_tap_listener_name(export_eo), &list, NULL, TL_REQUIRES_NOTHING,
-                                           export_reset_tap, get_eo_packet_func(export_eo), NULL, NULL);
+    GString *error = register_tap_listener(get_eo_tap_listener_name(export_eo), &export_list, NULL,
+                                           TL_REQUIRES_NOTHING, export_reset_tap, get_eo_packet_func(export_eo),
+                                           NULL, NULL);
     if (error) {
         fprintf(stderr, "redissect-order: export objects listener: %s\n", error->str);
         exit(2);
     }
+}
+
+/* The dialog's retap: every frame in file order with taps, the objects listed. */
+static char *
+export_listing(capture_t *cap)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    export_list.gui_data = lines;
     reset_tap_listeners();
     epan_dissect_t *edt = epan_dissect_new(cap->epan, FALSE, FALSE);
     for (guint32 num = 1; num <= cap->prov.count; num++) {
@@ -389,7 +399,7 @@ export_listing(capture_t *cap)
     }
     epan_dissect_free(edt);
     draw_tap_listeners(TRUE);
-    remove_tap_listener(&list);
+    export_list.gui_data = NULL;
     GString *text = g_string_new(NULL);
     g_string_append_printf(text, "%u objects\n", lines->len);
     for (guint i = 0; i < lines->len; i++)
@@ -539,6 +549,8 @@ static void
 check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gboolean dump,
               counts_t *total)
 {
+    if (export_eo)
+        export_dialog_open();
     char *exported = export_eo ? export_listing(cap) : NULL;
     guint64 export_differing = 0;
     guint32 count;
@@ -600,6 +612,7 @@ check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gbool
                G_N_ELEMENTS(orders));
         counts.differing += export_differing;
         g_free(exported);
+        remove_tap_listener(&export_list);
     }
     printf("%s %s: %" PRIu64 " frames, %" PRIu64 " re-dissected, %" PRIu64 " with exec items, %"
            PRIu64 " comparisons, %" PRIu64 " differing\n", counts.differing ? "FAIL" : "ok  ",
