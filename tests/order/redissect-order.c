@@ -346,7 +346,7 @@ export_add_entry(void *gui_data, export_object_entry_t *entry)
     char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, entry->payload_data, entry->payload_len);
     g_ptr_array_add(lines, g_strdup_printf("  packet %u, %s, %s, %s, %zu bytes, sha256 %s\n", entry->pkt_num,
                                            entry->hostname ? entry->hostname : "", entry->content_type,
-                                           entry->filename ? entry->filename : "", entry->payload_len, sum));
+                                           entry->filename ? entry->filename : "", (size_t)entry->payload_len, sum));
     g_free(sum);
     eo_free_entry(entry);
 }
