@@ -75,6 +75,12 @@ typedef struct {
 
 static int exec_eo_tap = -1;
 static GHashTable *collected;   /* exec_session_t * -> export_session_t * */
+/* Whether the frames dissected since the last reset, or since frame 1, came
+ * in file order without a gap: a pass (tshark's, the dialog's retap) does;
+ * clicks in the GUI while the dialog is open do not, and their collection
+ * says only which frames were clicked before. */
+static guint32 pass_last_frame;
+static gboolean pass_in_order = TRUE;
 static expert_field ei_exec_export_incomplete = EI_INIT;
 
 gboolean
@@ -102,6 +108,18 @@ export_reset(void)
     if (collected)
         g_hash_table_destroy(collected);
     collected = NULL;
+    pass_last_frame = 0;
+    pass_in_order = TRUE;
+}
+
+void
+exec_export_frame(const packet_info *pinfo)
+{
+    if (pinfo->num == 1)
+        pass_in_order = TRUE;   /* a new pass */
+    else if (pinfo->num != pass_last_frame + 1)
+        pass_in_order = FALSE;
+    pass_last_frame = pinfo->num;
 }
 
 static export_stream_t *
@@ -251,6 +269,17 @@ void
 exec_export_withheld(packet_info *pinfo, tvbuff_t *tvb, const exec_withheld_t *withheld)
 {
     exec_session_t *session = withheld->session;
+    if (withheld->stderr_channel) {
+        /* position: from the channel's origin, as exec_export_stderr's. */
+        if (!session->stderr_origin_known ||
+            (gint)withheld->length > tvb_captured_length_remaining(tvb, withheld->offset))
+            return;
+        export_stream_t *stream = stream_of(session, EXPORT_STDERR);
+        start_at(stream, 1);
+        place(stream, withheld->position, tvb_get_ptr(tvb, withheld->offset, withheld->length), withheld->length,
+              pinfo->num);
+        return;
+    }
     exec_direction_t direction = withheld->direction;
     guint64 data_start = session->data_start[direction];
     /* Only stdin and stdout: the error line ends at its newline, which
@@ -312,7 +341,9 @@ hand_over(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *s
         guint holes;
         guint64 first_at;
         guint64 lost = missing(stream, &holes, &first_at);
-        if (lost)
+        /* Only a pass knows the object is incomplete (the dialog's
+         * content type says it too). */
+        if (lost && pass_in_order && pass_last_frame == pinfo->num)
             proto_tree_add_expert_format(tree, pinfo, &ei_exec_export_incomplete, tvb, 0, 0,
                                          "Exported %s incomplete: %" PRIu64 " bytes missing in %u gap%s, "
                                          "the first at offset %" PRIu64, kind_names[kind], lost, holes,

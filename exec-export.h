@@ -9,24 +9,32 @@
 
 void proto_register_exec_export(void);
 
-/* Payload of a control-connection segment TCP kept from the dissector (its
- * default preferences hand no subdissector a segment that arrives after
- * later data), found in the frame on the first pass: the export places it
- * on any pass.  Kept only for such frames. */
+/* Payload of a segment TCP kept from the dissector (its default
+ * preferences hand no subdissector a segment that arrives after later
+ * data), of the control connection or of the daemon's side of the stderr
+ * channel, found in the frame on the first pass: the export places it on
+ * any pass.  Kept only for such frames. */
 typedef struct {
     exec_session_t *session;
-    exec_direction_t direction;
+    gboolean stderr_channel;    /* else the control connection */
+    exec_direction_t direction; /* control connection */
     guint64 position;           /* stream position of its first byte */
     guint32 offset;             /* in the frame */
     guint32 length;
 } exec_withheld_t;
 
-/* Any pass, while wanted: places a withheld payload into stdin or stdout. */
+/* Any pass, while wanted: places a withheld payload into stdin, stdout or
+ * stderr. */
 void exec_export_withheld(packet_info *pinfo, tvbuff_t *tvb, const exec_withheld_t *withheld);
 
 /* Whether an export-objects listener is active: nothing is collected
  * otherwise. */
 gboolean exec_export_wanted(void);
+
+/* Every frame, first thing, while wanted: whether frames are being
+ * dissected in file order from the first (a pass), or at random (clicks in
+ * the GUI while the dialog is open). */
+void exec_export_frame(const packet_info *pinfo);
 
 /* Any pass, while wanted: a control-connection segment's pieces (stdin,
  * stdout, the error line), with the segment's TCP sequence number. */

@@ -34,6 +34,7 @@ static expert_field ei_exec_closed_without_reply = EI_INIT;
 static dissector_handle_t session_end_handle;
 static protocol_t *exec_protocol;
 static int hf_tcp_flags = -1;   /* TCP's, asked for when its sequence analysis is off */
+static int proto_tcp = -1;
 
 /* What the postdissector found in a frame (first pass): a control-connection
  * FIN that ends something, the login (no status byte ever came) or the
@@ -242,10 +243,54 @@ export_withheld(exec_session_t *session, exec_direction_t direction, const withh
         return NULL;
     exec_withheld_t *found = wmem_new(wmem_file_scope(), exec_withheld_t);
     found->session = session;
+    found->stderr_channel = FALSE;
     found->direction = direction;
     found->position = part->position;
     found->offset = part->offset;
     found->length = part->length;
+    return found;
+}
+
+/* First pass: the payload of a segment the daemon sent on the stderr
+ * channel that TCP kept from the channel's dissector (an out-of-order
+ * segment, a retransmission), for the export, or NULL.  As for the control
+ * connection, TCP's sequence analysis has just queued it. */
+static exec_withheld_t *
+stderr_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session)
+{
+    if (!session->stderr_conversation ||
+        (pinfo->srcport == session->stderr_port && addresses_equal(&pinfo->src, &session->client_addr)))
+        return NULL;            /* the client's signal bytes are no object */
+    const struct tcp_analysis *tcpd =
+            (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp);
+    exec_tcp_segment_t segment;
+    if (!tcpd || !exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
+        segment.nextseq == segment.seq)
+        return NULL;
+    const tcp_flow_t *flow = exec_tcp_flow_of_frame(tcpd);
+    if (!session->stderr_origin_known) {
+        /* The channel's first bytes may be these: its position 0 follows
+         * the daemon's SYN (exec-stderr.c learns it the same way). */
+        if (!exec_tcp_flow_saw_syn(flow))
+            return NULL;
+        session->stderr_seq_origin = exec_tcp_relative_seq() ? 1 : exec_tcp_flow_base_seq(flow) + 1;
+        session->stderr_origin_known = TRUE;
+    }
+    guint32 captured = tvb_captured_length(tvb);
+    exec_frame_payload_t payload;
+    if (!exec_frame_find_tcp_payload(tvb_get_ptr(tvb, 0, captured), captured, (guint16)pinfo->srcport,
+                                     (guint16)pinfo->destport, segment.seq, segment.nextseq - segment.seq,
+                                     &payload) || payload.length == 0)
+        return NULL;
+    /* In the units TCP hands the dissector, as exec_export_stderr's. */
+    guint32 seq = exec_tcp_relative_seq() ? segment.seq - exec_tcp_flow_base_seq(flow) : segment.seq;
+    exec_withheld_t *found = wmem_new(wmem_file_scope(), exec_withheld_t);
+    found->session = session;
+    found->stderr_channel = TRUE;
+    found->direction = EXEC_SERVER_TO_CLIENT;
+    found->position = (guint32)(seq - session->stderr_seq_origin);
+    found->offset = payload.offset;
+    found->length = payload.length;
     return found;
 }
 
@@ -340,11 +385,20 @@ show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *p
 static int
 dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
+    gboolean export_wanted = exec_export_wanted();
+    if (export_wanted)
+        exec_export_frame(pinfo);   /* every frame: is this a pass? */
     if (pinfo->ptype != PT_TCP || !proto_is_protocol_enabled(exec_protocol))
         return 0;
     /* One postdissector for what TCP hands no one: each postdissector costs
      * every frame a call. */
     exec_stderr_connection_frame(tvb, pinfo, tree);
+    if (!PINFO_FD_VISITED(pinfo)) {
+        exec_session_t *channel_of = exec_stderr_connection_session(pinfo);
+        exec_withheld_t *payload = channel_of ? stderr_withheld(tvb, pinfo, channel_of) : NULL;
+        if (payload)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);
+    }
 
     /* The FIN may share the frame with payload: a key no sequence number
      * takes, under the shared id (the built-in keeps no frame data). */
@@ -363,7 +417,7 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         if (end)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END, end);
     }
-    if (exec_export_wanted()) {
+    if (export_wanted) {
         const exec_withheld_t *withheld = (const exec_withheld_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                                   proto_exec, EXEC_KEY_EXPORT_WITHHELD);
         if (withheld)
@@ -437,4 +491,5 @@ proto_reg_handoff_exec_session_end(void)
     session_end_handle = create_dissector_handle(dissect_exec_session_end, -1);
     register_postdissector(session_end_handle);
     hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
+    proto_tcp = proto_get_id_by_filter_name("tcp");
 }

@@ -323,6 +323,14 @@ exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         expert_add_info(pinfo, link, &ei_exec_stderr_unanswered);
 }
 
+exec_session_t *
+exec_stderr_connection_session(packet_info *pinfo)
+{
+    const stderr_connection_record_t *record = (const stderr_connection_record_t *)p_get_proto_data(
+            wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_STDERR_CONNECTION);
+    return record ? record->session : NULL;
+}
+
 void
 proto_register_exec_stderr(void)
 {

@@ -2,6 +2,7 @@
 """Benchmark: the exec plugin against tshark's built-in exec dissector and a floor.
 
   bench/run-bench.py [--quick] [--runs N]
+  bench/run-bench.py --export [--runs N]
 
 Configurations, run side by side on the same captures:
   plugin   the plugin loaded (private HOME, tshark as nobody: Wireshark ignores personal plugins as root)
@@ -11,6 +12,13 @@ Modes: summary (tshark -r F), fields (-T fields), tree (-V), two-pass (-2).  CPU
 and peak RSS come from /usr/bin/time, medians of several runs.  Instruction counts come from
 callgrind (repeatable, unlike times on this shared machine), re-dissection costs from
 bench/redissect.c.  Writes bench/RESULTS.md and raw data in bench/out/.
+
+--export measures only what Export Objects costs: summary mode of the plugin
+with `--export-objects exec,DIR` against without, on the same captures, and
+tshark's peak RSS for one session with 100 MiB of stdout (a generated
+capture), with and without the export, one pass and two.  It writes only
+the section "Export Objects" of RESULTS.md (kept when a full run rewrites
+the rest) and bench/out/export.json.
 """
 import argparse
 import datetime
@@ -22,6 +30,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,6 +62,9 @@ LINEARITY_FRAMES = 100_000             # full run: instructions here too, agains
 ENTRY_POINTS = ("dissect_exec", "dissect_exec_session_end", "dissect_exec_stderr", "dissect_exec_heur")
 LONG_SESSIONS = (10_000, 100_000)      # stdout segments of the one-session captures
 REDISSECT_ROUNDS = 4                   # the first round warms caches up and is not counted
+EXPORT_FRAMES = (10_000, 100_000)      # --export: the interleaved captures
+EXPORT_BIG_SEGMENTS = 72_416           # --export: 72,416 full segments of 1448 bytes = 100 MiB of stdout
+EXPORT_HEADING = "## Export Objects (--export-objects exec)"
 
 # Targets (issue 6).
 CPU_SUMMARY_MAX, RSS_SUMMARY_MAX, CPU_TREE_MAX = 1.05, 1.10, 1.10
@@ -306,6 +318,136 @@ def long_session_memory(captures, runs):
     return result
 
 
+# The exported files go to a tmpfs when there is one: on the shared disk the
+# kernel's time to create and write thousands of files varied from 0.6 to
+# 2 s for the same run; the figures are about tshark.
+EXPORT_FOLDER_PARENT = Path("/dev/shm") if Path("/dev/shm").is_dir() else WORK
+
+
+def measure_split(pcap, args):
+    """User and system CPU seconds and peak RSS (KB) of one plugin run."""
+    stats = WORK / "time.out"
+    proc = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", str(stats)]
+                          + tshark("plugin", ["-r", str(pcap)] + args),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"run-bench: tshark failed ({args}): {proc.stderr[-500:]}")
+    user, system, rss = stats.read_text().split()[-3:]
+    return float(user), float(system), int(rss)
+
+
+def export_run(pcap, args):
+    """One plugin run with --export-objects into a fresh folder: (user s,
+    system s, peak RSS KB, objects, bytes exported)."""
+    folder = Path(tempfile.mkdtemp(prefix="exec-bench-export.", dir=EXPORT_FOLDER_PARENT))
+    os.chmod(folder, 0o777)                 # tshark runs as nobody
+    target = folder / "objects"
+    try:
+        user, system, rss = measure_split(pcap, args + ["--export-objects", f"exec,{target}"])
+        files = list(target.iterdir()) if target.is_dir() else []
+        return user, system, rss, len(files), sum(f.stat().st_size for f in files)
+    finally:
+        run(["rm", "-rf", "--one-file-system", str(folder)])
+
+
+def export_figures(runs):
+    """Summary mode with and without --export-objects, interleaved run by
+    run; the 100 MiB session's peak RSS, one pass and two."""
+    result = {"summary": {}, "big": {}}
+    for frames in EXPORT_FRAMES:
+        pcap, meta = capture(f"rexec-{frames}", ["--frames", str(frames)])
+        without, with_export = [], []
+        for _ in range(runs):
+            without.append(measure_split(pcap, []))
+            with_export.append(export_run(pcap, []))
+        row = {"frames": meta["frames"], "sessions": meta["sessions"],
+               "user_without": statistics.median(s[0] for s in without),
+               "user_with": statistics.median(s[0] for s in with_export),
+               "cpu_without": statistics.median(s[0] + s[1] for s in without),
+               "cpu_with": statistics.median(s[0] + s[1] for s in with_export),
+               "rss_without": statistics.median(s[2] for s in without),
+               "rss_with": statistics.median(s[2] for s in with_export),
+               "objects": with_export[0][3], "bytes": with_export[0][4],
+               "samples_without": without, "samples_with": with_export}
+        result["summary"][frames] = row
+        log(f"export {meta['frames']} frames: CPU {row['cpu_without']:.2f}s -> {row['cpu_with']:.2f}s, "
+            f"RSS {row['rss_without'] // 1024}MB -> {row['rss_with'] // 1024}MB, {row['objects']} objects")
+    pcap, meta = capture(f"long-{EXPORT_BIG_SEGMENTS}", ["--long-session", str(EXPORT_BIG_SEGMENTS)])
+    for name, args in (("one pass", []), ("two passes", ["-2"])):
+        without = [measure_split(pcap, args) for _ in range(runs)]
+        with_export = [export_run(pcap, args) for _ in range(runs)]
+        row = {"frames": meta["frames"],
+               "cpu_without": statistics.median(s[0] + s[1] for s in without),
+               "cpu_with": statistics.median(s[0] + s[1] for s in with_export),
+               "rss_without": statistics.median(s[2] for s in without),
+               "rss_with": statistics.median(s[2] for s in with_export),
+               "objects": with_export[0][3], "bytes": with_export[0][4]}
+        result["big"][name] = row
+        log(f"export 100 MiB session, {name}: RSS {row['rss_without'] // 1024}MB -> "
+            f"{row['rss_with'] // 1024}MB, {row['bytes']:,} bytes exported")
+    return result
+
+
+def export_section(info, fig, elapsed):
+    L = []
+    w = L.append
+    w(EXPORT_HEADING + "\n")
+    w(f"Generated by `bench/run-bench.py --export` on {info['date']} in {elapsed / 60:.1f} minutes; "
+      f"{info['nproc']} CPUs, load average {info['load_before']} before, {info['load_after']} after; "
+      f"{info['tshark']}; plugin at commit {info['commit']}.  The plugin in summary mode (`tshark -r F`, "
+      f"as nobody), without and with `--export-objects exec,DIR` (a fresh folder on {EXPORT_FOLDER_PARENT} "
+      "each run, its files written), medians of the runs, interleaved; CPU seconds user+sys, and user "
+      "alone (the files' writing is system time).  Nothing is collected without an export-objects "
+      "listener, so the first column is the plugin's cost as in the tables above.\n")
+    w("| frames | sessions | objects | MB exported | CPU without | CPU with | with/without | "
+      "user without | user with | with/without | RSS without | RSS with | with/without |")
+    w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in fig["summary"].values():
+        w(f"| {row['frames']:,} | {row['sessions']:,} | {row['objects']:,} | {mb(row['bytes'] / 1024):.1f} | "
+          f"{row['cpu_without']:.2f} | {row['cpu_with']:.2f} | {ratio(row['cpu_with'], row['cpu_without']):.3f} | "
+          f"{row['user_without']:.2f} | {row['user_with']:.2f} | "
+          f"{ratio(row['user_with'], row['user_without']):.3f} | "
+          f"{mb(row['rss_without']):.0f} | {mb(row['rss_with']):.0f} | "
+          f"{ratio(row['rss_with'], row['rss_without']):.3f} |")
+    w("")
+    w(f"One session with {EXPORT_BIG_SEGMENTS:,} stdout segments of 1448 bytes (100 MiB of stdout, "
+      "bench/gen-captures.py --long-session): tshark's peak RSS (MB) without and with the export.  "
+      "The growth should be about the exported data once (the object is collected in one buffer, "
+      "handed to the listener without a copy).\n")
+    w("| passes | frames | MB exported | RSS without | RSS with | growth | growth / exported |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, row in fig["big"].items():
+        growth = mb(row["rss_with"] - row["rss_without"])
+        exported = row["bytes"] / (1 << 20)
+        w(f"| {name} | {row['frames']:,} | {exported:.1f} | {mb(row['rss_without']):.0f} | "
+          f"{mb(row['rss_with']):.0f} | {growth:.0f} | {ratio(growth, exported):.2f} |")
+    return "\n".join(L) + "\n"
+
+
+def kept_export_section():
+    """The export section of the current RESULTS.md, or ''."""
+    path = BENCH / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    at = text.find(EXPORT_HEADING)
+    if at < 0:
+        return ""
+    end = text.find("\n## ", at + len(EXPORT_HEADING))
+    return text[at:] if end < 0 else text[at:end + 1]
+
+
+def write_export_section(section):
+    """Puts section in place of the old one (or at the end); the rest of
+    RESULTS.md is left as it is."""
+    path = BENCH / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# exec-dissector benchmark results\n"
+    old = kept_export_section()
+    if old:
+        text = text.replace(old, section)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
 def machine():
     cpu = re.search(r"model name\s*: (.*)", Path("/proc/cpuinfo").read_text()).group(1)
     mem = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024
@@ -478,13 +620,16 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
     w("| --- | --- | --- |")
     for name, value, ok in rows:
         w(f"| {name} | {value} | {'not judged' if ok is None else 'yes' if ok else '**no**'} |")
-    (BENCH / "RESULTS.md").write_text("\n".join(L) + "\n")
+    kept = kept_export_section()     # --export's figures, measured apart
+    (BENCH / "RESULTS.md").write_text("\n".join(L) + "\n" + ("\n" + kept if kept else ""))
 
 
 def main():
     ap = argparse.ArgumentParser(description="exec plugin benchmark")
     ap.add_argument("--quick", action="store_true", help="10k and 100k frames, 3 runs")
     ap.add_argument("--runs", type=int, help="runs per measurement (default 3)")
+    ap.add_argument("--export", action="store_true",
+                    help="only the cost of --export-objects exec (section of RESULTS.md)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run-bench: run as root (tshark is run as nobody through setpriv)")
@@ -498,6 +643,13 @@ def main():
     WORK.mkdir(parents=True, exist_ok=True, mode=0o755)
     OUT.mkdir(exist_ok=True)
     build()
+    if args.export:
+        fig = export_figures(args.runs or 3)
+        info["load_after"] = Path("/proc/loadavg").read_text().split()[0]
+        (OUT / "export.json").write_text(json.dumps({"info": info, **fig}, indent=1, default=str))
+        write_export_section(export_section(info, fig, time.time() - started))
+        log("wrote the export section of bench/RESULTS.md")
+        return
     captures = {f: capture(f"rexec-{f}", ["--frames", str(f)]) for f in plan}
     long_caps = {s: capture(f"long-{s}", ["--long-session", str(s)]) for s in LONG_SESSIONS}
     empty = empty_capture()

@@ -22,11 +22,14 @@
 #    two passes (-2 -V) and rotate through preferences that change the
 #    plugin's paths (TCP reassembly off, absolute sequence numbers, no
 #    sequence analysis, out-of-order reassembly, the exec_tcp heuristic).
+#    Each unmodified capture is also exported (--export-objects exec,DIR,
+#    one pass and two passes), and the export is one of the rotated
+#    variants, so that mutated captures are exported too.
 #    A run fails on a non-zero exit (a crash, an abort, a 300 s timeout), any
 #    sanitizer report, 'Dissector bug', or '[Malformed Packet: EXEC'.
 # 3. valgrind memcheck of tshark with the normal plugin over the unmodified
 #    captures (WIRESHARK_DEBUG_WMEM_OVERRIDE=simple, so every wmem block is
-#    its own malloc): any memory error, or a definitely-lost leak allocated
+#    its own malloc), exporting the objects as it goes: any memory error, or a definitely-lost leak allocated
 #    through exec.so, fails (fuzz/valgrind-report.py).
 #
 # --quick: the bounded CI run (1 seed, 2 rates, 1 snaplen per capture, the
@@ -46,6 +49,8 @@ if [ "${1:-}" = --one ]; then
   IFS='|' read -r id file args <<<"$2"
   out="$RUNS/$id"
   mkdir -p "$out"
+  chmod 1777 "$out"                 # tshark, as nobody, writes exported objects there
+  args=${args//@OBJECTS@/$out/objects}
   asan_env=(LD_PRELOAD="$ASAN_PRELOAD" ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:print_summary=1"
             UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
             WIRESHARK_DEBUG_WMEM_OVERRIDE=strict WIRESHARK_ABORT_ON_DISSECTOR_BUG=1)
@@ -111,7 +116,8 @@ else
 fi
 variants=("" "-o tcp.desegment_tcp_streams:FALSE" "-o tcp.relative_sequence_numbers:FALSE"
           "--enable-heuristic exec_tcp" "-o tcp.analyze_sequence_numbers:FALSE"
-          "-o tcp.reassemble_out_of_order:TRUE" "-o exec.info_show_username:FALSE -o exec.info_show_command:FALSE")
+          "-o tcp.reassemble_out_of_order:TRUE" "-o exec.info_show_username:FALSE -o exec.info_show_command:FALSE"
+          "--export-objects exec,@OBJECTS@")
 
 for tool in cmake tshark editcap mergecap gcc timeout; do
   command -v "$tool" >/dev/null || { echo "run-tshark-fuzz: $tool missing (tests/install-test-deps.sh)" >&2; exit 2; }
@@ -216,6 +222,7 @@ emit_job() { # emit_job FILE ARGS
   n=$((n + 1))
   local variant=${variants[$((n % ${#variants[@]}))]}
   [ "$quick" -eq 1 ] && [ $((n % 3)) -ne 0 ] && variant=""
+  [[ $2 == *--export-objects* ]] && variant=""   # one export a run
   printf '%05d|%s|%s %s\n' "$n" "$1" "$2" "$variant" >>"$jobfile"
 }
 passes() { # passes FILE INDEX: one pass, two passes, or both
@@ -233,6 +240,10 @@ for f in "${inputs[@]}"; do
   base=${base%.pcap}
   i=$((i + 1))
   passes "$f" "$i"
+  # Export Objects > EXEC over the capture as it is: the objects collected
+  # and handed over (exec-export.c), one pass and two.
+  emit_job "$f" "-q --export-objects exec,@OBJECTS@"
+  [ "$quick" -eq 1 ] || emit_job "$f" "-2 -q --export-objects exec,@OBJECTS@"
   # Big inputs (the 1 MB strings, 10,000 sessions) only as they are.
   size=$(stat -c %s "$f")
   [[ $f == *.gz ]] && continue
@@ -292,10 +303,10 @@ if [ "$do_valgrind" -eq 1 ]; then
     done
     mergecap -a -F pcap -w "$vg/all.pcap" "${small[@]}"
     chmod a+r "$vg/all.pcap"
-    vg_inputs=("$vg/all.pcap|-2 -V")
+    vg_inputs=("$vg/all.pcap|-2 -V --export-objects exec,@OBJECTS@")
   else
     for f in "${inputs[@]}"; do
-      vg_inputs+=("$f|-V" "$f|-2 -V")
+      vg_inputs+=("$f|-V --export-objects exec,@OBJECTS@" "$f|-2 -V")
     done
   fi
   echo "run-tshark-fuzz: ${#vg_inputs[@]} valgrind run(s)"
@@ -306,6 +317,7 @@ if [ "$do_valgrind" -eq 1 ]; then
     k=$((k + 1))
     f=${entry%%|*}
     args=${entry#*|}
+    args=${args//@OBJECTS@/$vg/objects-$k}
     xml="$vg/$k-$(basename "$f").xml"
     xmls+=("$xml")
     # shellcheck disable=SC2086

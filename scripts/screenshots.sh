@@ -25,7 +25,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${SCREENSHOTS_OUT:-$ROOT/docs/screenshots}
 CAPTURES=$ROOT/test-captures
-ALL_SHOTS=(session stderr-channel credentials statistics preferences expert-info)
+ALL_SHOTS=(session stderr-channel credentials statistics preferences expert-info export-objects)
 
 SCREEN_W=1400 SCREEN_H=900
 MAIN_W=1200 MAIN_H=640 UPPER_PANE=190   # main window and packet-list height
@@ -319,6 +319,39 @@ shot_expert_info() {
   xdotool mousemove --window "$e" 21 41 click 1
   settle 0.5
   shoot "$e" expert-info
+}
+
+shot_export_objects() {
+  start_wireshark -r "$WORK/captures/interleaved.pcap"
+  local w d before new k found=""
+  w=$(wait_window '^interleaved\.pcap$') || die "main window did not open"
+  settle
+  # File: ..., Export Objects, Print..., Quit: from the bottom, Up three
+  # times and Right opens the protocols (sorted by name, the first
+  # selected); walk down them until the window titled EXEC opens.
+  for k in $(seq 0 14); do
+    before=$(visible_windows)
+    xdotool windowfocus --sync "$w"
+    xdotool key alt+f
+    settle 0.7
+    xdotool key Up Up Up Right
+    settle 0.5
+    [ "$k" -eq 0 ] || xdotool key --repeat "$k" Down
+    xdotool key Return
+    if d=$(wait_window 'EXEC object list' 2); then found=$d; break; fi
+    new=$(comm -13 <(echo "$before") <(visible_windows))
+    for id in $new; do xdotool windowfocus --sync "$id" key Escape 2>/dev/null || true; done
+    xdotool key Escape Escape Escape
+    settle 0.5
+  done
+  if [ -z "$found" ]; then
+    MISSING+=("export-objects.png: no EXEC item under File > Export Objects")
+    log "no EXEC item under File > Export Objects: export-objects.png not made"
+    return 0
+  fi
+  xdotool windowsize "$found" 900 300 windowmove "$found" 0 0
+  settle
+  shoot "$found" export-objects
 }
 
 mkdir -p "$OUT"

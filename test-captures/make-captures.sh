@@ -28,7 +28,7 @@ CLIENT_TIMEOUT=30              # upper bound for any single client run (s)
 
 SCENARIOS=(
   glibc-success-stderr glibc-success-nostderr glibc-wrong-password glibc-unknown-user
-  too-long-username too-long-password long-command big-stdout stdin-data
+  too-long-username too-long-password long-command big-stdout stdin-data stdin-wc
   each-string-own-segment all-in-one-segment tiny-segments split-strings
   port-zero empty-password no-home-dir bad-shell interleaved
   ipv6-stderr ipv6-nostderr ipv6-reply-before-request ipv6-named-stderr stderr-signal reused-tuple
@@ -228,6 +228,20 @@ sc_stdin-data() {
   rc_is c 0
   cmp -s "$SD/stdin" "$SD/c.out" || fail "cat did not echo stdin"
   expect '' rexuser rexpass1 cat success
+}
+
+# 8 KB of stdin, every byte value 32 times (bytes(range(256)) * 32: NULs,
+# 0xff, newlines), counted by the command: more than one segment each way
+# of the client's stdin, and a short known stdout.  tests/export/
+# check_export.py compares the exported stdin and stdout with exactly these
+# bytes, which the client sent and printed (checked here).
+sc_stdin-wc() {
+  "$PY" -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 32)' >"$SD/stdin"
+  [ "$(wc -c <"$SD/stdin")" -eq 8192 ] || fail "stdin-wc: stdin is not 8192 bytes"
+  G c -u rexuser -p rexpass1 -i "$SD/stdin" -c 'wc -c'
+  rc_is c 0
+  printf '8192\n' | cmp -s - "$SD/c.out" || fail "stdin-wc: wc -c printed $(od -An -c "$SD/c.out")"
+  expect '' rexuser rexpass1 'wc -c' success
 }
 
 sc_each-string-own-segment() {

@@ -66,9 +66,10 @@ echo "== every start of every capture: without its first k frames, for every k, 
 echo "== impaired captures: loss, duplicates, reordering, deleted and truncated frames"
 /usr/bin/python3 "$root/tests/impaired/check_impaired.py" --dir "$work/impaired" || failed=1
 
-echo "== export objects (--export-objects exec): each stream byte for byte against the wire, three TCP modes"
+echo "== export objects (--export-objects exec): each stream byte for byte against the wire and the clients, three TCP modes, stderr segments reordered"
 /usr/bin/python3 "$root/tests/export/check_export.py" \
-  "$work"/captures/{glibc-success-nostderr,glibc-success-stderr,stdin-data,too-long-username,big-stdout,interleaved,ipv6-stderr,stderr-signal}.pcap \
+  --reorder-stderr "$work"/captures/interleaved.pcap --reorder-stderr "$work"/captures/stderr-signal.pcap \
+  "$work"/captures/{glibc-success-nostderr,glibc-success-stderr,stdin-data,stdin-wc,too-long-username,big-stdout,interleaved,ipv6-stderr,stderr-signal}.pcap \
   "$work"/impaired/{lossy-random,lossy-random-client,loss-status-byte,dup-credentials-segment,reorder-handshake}.pcap \
   "$work"/impaired/{edit-del-syn-synack,edit-start-after-command}.pcap \
   || failed=1

@@ -5,7 +5,10 @@ another random order; each frame's columns and exec tree must not change,
 and must be what the first pass showed, made as tshark -V makes it, but for
 the links to later frames and TCP's Info on frames exec does not own)
 over the captures, with TCP's default preferences, in three other TCP
-modes and with exec's heuristic on.  Fails on any difference, and when a mode shows no exec item at all
+modes and with exec's heuristic on.  With --export, as the GUI's File >
+Export Objects > EXEC: the objects listed after the first pass and again
+after each order (file order with taps, as the dialog does) must be the
+same, bytes included, whatever was dissected in between.  Fails on any difference, and when a mode shows no exec item at all
 or a real session capture (test-captures/) shows none: a test that sees
 nothing proves nothing.  Prints one line per mode and capture problem and
 closes with 'N passed, N failed'.
@@ -54,6 +57,7 @@ SETUP_COST_BYTES = 250_000
 MAX_FRAMES = 10000
 CAPTURE_LINE = re.compile(r"^(ok  |FAIL) (.*): (\d+) frames, (\d+) re-dissected, (\d+) with exec items, "
                           r"(\d+) comparisons, (\d+) differing$")
+EXPORT_LINE = re.compile(r"^(ok  |FAIL) (.*): export objects, (\d+) objects, the same after each of (\d+) orders$")
 
 
 def readable_copies(captures, workdir):
@@ -84,7 +88,8 @@ def batches(copies, count):
 
 
 def run_batch(program, mode, seed, batch):
-    cmd = wireshark_command([program, "--require-field", PLUGIN_FIELD, "--compare-first-pass", "--seed", str(seed),
+    cmd = wireshark_command([program, "--require-field", PLUGIN_FIELD, "--compare-first-pass", "--export",
+                             "--seed", str(seed),
                              "--max-frames", str(MAX_FRAMES)] + MODES[mode] + batch)
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     return mode, proc.returncode, proc.stdout.decode("utf-8", "replace"), \
@@ -105,7 +110,7 @@ def main():
         copies = readable_copies(args.captures, workdir)
         cores = os.cpu_count() or 1
         jobs = [(mode, batch) for mode in MODES for batch in batches(copies, max(1, cores // len(MODES)))]
-        results = {mode: {"frames": 0, "redissected": 0, "exec": 0, "comparisons": 0, "problems": []}
+        results = {mode: {"frames": 0, "redissected": 0, "exec": 0, "comparisons": 0, "objects": 0, "problems": []}
                    for mode in MODES}
         exec_frames = {}    # (mode, original capture) -> frames with exec items
         with concurrent.futures.ThreadPoolExecutor(max_workers=cores) as pool:
@@ -115,6 +120,9 @@ def main():
                 mode, returncode, out, err = future.result()
                 result = results[mode]
                 for line in out.splitlines():
+                    exported = EXPORT_LINE.match(line)
+                    if exported:
+                        result["objects"] += int(exported[3])
                     match = CAPTURE_LINE.match(line)
                     if not match:
                         continue
@@ -145,10 +153,12 @@ def main():
             problems.append("no exec item in a capture of real sessions: " + " ".join(silent))
         if result["exec"] == 0:
             problems.append("no frame with exec items: nothing was checked")
+        if result["objects"] == 0:
+            problems.append("no exported object: the export was not checked")
         print(f"{'FAIL' if problems else 'ok  '} {mode}: {len(args.captures)} captures, "
               f"{result['frames']} frames, {result['redissected']} re-dissected "
               f"({result['exec']} with exec items), {result['comparisons']} comparisons "
-              "with the file-order text")
+              f"with the file-order text; {result['objects']} exported objects the same after each order")
         for problem in problems:
             print("     " + problem.replace("\n", "\n     ").rstrip())
         passed += not problems

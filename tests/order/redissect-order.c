@@ -12,7 +12,7 @@
  * text differs from its file-order text is printed with both texts.
  *
  *   redissect-order [-o PREF:VALUE]... [--enable-heuristic NAME]... [--seed N] [--max-frames N]
- *                   [--require-field NAME] [--dump] CAPTURE...
+ *                   [--require-field NAME] [--dump] [--compare-first-pass] [--export] CAPTURE...
  *
  * -o sets a preference as tshark's -o does, for all captures.
  * --enable-heuristic turns a heuristic dissector on, as tshark's does.
@@ -22,6 +22,15 @@
  * --require-field makes sure the fields come from the dissector under test
  * (a field the built-in exec dissector does not have), not from a fallback.
  * --dump prints every frame's text (file order): what is compared.
+ * --export opens File > Export Objects > EXEC as the GUI does after the
+ * first pass (its tap listener registered, every frame dissected again in
+ * file order with taps) and leaves it open while the frames are clicked in
+ * the orders (the listener stays registered: the plugin collects as the
+ * frames are dissected, and the frames must still show what they showed),
+ * then lists the objects again after each order, as a reload does: the
+ * objects (packet, server, content type, file name, size, SHA-256 of the
+ * bytes) must be the same every time.  The export itself always taps in
+ * file order, in the GUI as in tshark: the clicks are what may vary.
  * --compare-first-pass makes the first pass as tshark -V does (a visible
  * tree and the columns) and compares each frame's first-pass text with its
  * file-order text, but for the links to later frames and the Info column of
@@ -44,10 +53,12 @@
 #include <epan/disabled_protos.h>
 #include <epan/epan.h>
 #include <epan/epan_dissect.h>
+#include <epan/export_object.h>
 #include <epan/frame_data.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
+#include <epan/tap.h>
 #include <epan/timestamp.h>
 #include <epan/tvbuff.h>
 #include <wiretap/wtap.h>
@@ -324,6 +335,79 @@ render_dissected(epan_dissect_t *edt, column_info *cinfo, int proto, gboolean *h
     return g_string_free(r.text, FALSE);
 }
 
+/* ---- Export Objects, as the GUI's dialog does it ---- */
+
+static register_eo_t *export_eo;   /* --export: the protocol's export objects */
+
+static void
+export_add_entry(void *gui_data, export_object_entry_t *entry)
+{
+    GPtrArray *lines = (GPtrArray *)gui_data;
+    char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, entry->payload_data, entry->payload_len);
+    g_ptr_array_add(lines, g_strdup_printf("  packet %u, %s, %s, %s, %zu bytes, sha256 %s\n", entry->pkt_num,
+                                           entry->hostname ? entry->hostname : "", entry->content_type,
+                                           entry->filename ? entry->filename : "", (size_t)entry->payload_len, sum));
+    g_free(sum);
+    eo_free_entry(entry);
+}
+
+static export_object_entry_t *
+export_get_entry(void *gui_data _U_, int row _U_)
+{
+    return NULL;
+}
+
+static void
+export_reset_tap(void *tapdata _U_)
+{
+    export_object_gui_reset_cb reset = get_eo_reset_func(export_eo);
+    if (reset)
+        reset();
+}
+
+/* The dialog's listener, registered while it is open. */
+static export_object_list_t export_list = { export_add_entry, export_get_entry, NULL };
+
+static void
+export_dialog_open(void)
+{
+    GString *error = register_tap_listener(get_eo_tap_listener_name(export_eo), &export_list, NULL,
+                                           TL_REQUIRES_NOTHING, export_reset_tap, get_eo_packet_func(export_eo),
+                                           NULL, NULL);
+    if (error) {
+        fprintf(stderr, "redissect-order: export objects listener: %s\n", error->str);
+        exit(2);
+    }
+}
+
+/* The dialog's retap: every frame in file order with taps, the objects listed. */
+static char *
+export_listing(capture_t *cap)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    export_list.gui_data = lines;
+    reset_tap_listeners();
+    epan_dissect_t *edt = epan_dissect_new(cap->epan, FALSE, FALSE);
+    for (guint32 num = 1; num <= cap->prov.count; num++) {
+        frame_data *fd = cap->prov.frames[num - 1];
+        if (!record_read_at(cap->wth, &cap->record, fd->file_off)) {
+            fprintf(stderr, "redissect-order: %s: cannot read frame %u back\n", cap->path, num);
+            exit(2);
+        }
+        record_dissect(edt, wtap_file_type_subtype(cap->wth), &cap->record, fd, NULL, TRUE);
+        epan_dissect_reset(edt);
+    }
+    epan_dissect_free(edt);
+    draw_tap_listeners(TRUE);
+    export_list.gui_data = NULL;
+    GString *text = g_string_new(NULL);
+    g_string_append_printf(text, "%u objects\n", lines->len);
+    for (guint i = 0; i < lines->len; i++)
+        g_string_append(text, (const char *)g_ptr_array_index(lines, i));
+    g_ptr_array_free(lines, TRUE);
+    return g_string_free(text, FALSE);
+}
+
 /* ---- The orders ---- */
 
 typedef enum { FILE_ORDER, RANDOM_ORDER, REVERSE_ORDER } order_kind_t;
@@ -468,6 +552,10 @@ static void
 check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gboolean dump,
               counts_t *total)
 {
+    if (export_eo)
+        export_dialog_open();
+    char *exported = export_eo ? export_listing(cap) : NULL;
+    guint64 export_differing = 0;
     guint32 count;
     guint32 *chosen = chosen_frames(cap->prov.count, max_frames, seed, &count);
     counts_t counts = { cap->prov.count, count, 0, 0, 0 };
@@ -510,6 +598,24 @@ check_capture(capture_t *cap, int proto, guint32 seed, guint32 max_frames, gbool
             g_free(text);
         }
         g_free(nums);
+        if (exported) {
+            char *again = export_listing(cap);
+            counts.comparisons++;
+            if (strcmp(again, exported) != 0) {
+                export_differing++;
+                printf("DIFFERS %s export objects: after the first pass vs after %s\n--- first\n%s--- after %s\n%s---\n",
+                       cap->path, orders[o].name, exported, orders[o].name, again);
+            }
+            g_free(again);
+        }
+    }
+    if (exported) {
+        printf("%s %s: export objects, %.*s, the same after each of %zu orders\n",
+               export_differing ? "FAIL" : "ok  ", cap->path, (int)strcspn(exported, "\n"), exported,
+               G_N_ELEMENTS(orders));
+        counts.differing += export_differing;
+        g_free(exported);
+        remove_tap_listener(&export_list);
     }
     printf("%s %s: %" PRIu64 " frames, %" PRIu64 " re-dissected, %" PRIu64 " with exec items, %"
            PRIu64 " comparisons, %" PRIu64 " differing\n", counts.differing ? "FAIL" : "ok  ",
@@ -535,7 +641,8 @@ static int
 usage(void)
 {
     fprintf(stderr, "usage: redissect-order [-o PREF:VALUE]... [--enable-heuristic NAME]... [--seed N] "
-                    "[--max-frames N] [--require-field NAME] [--dump] [--compare-first-pass] CAPTURE...\n");
+                    "[--max-frames N] [--require-field NAME] [--dump] [--compare-first-pass] [--export] "
+                    "CAPTURE...\n");
     return 2;
 }
 
@@ -546,6 +653,7 @@ main(int argc, char *argv[])
     const char *required_field = NULL;
     gboolean dump = FALSE;
     gboolean compare_first_pass = FALSE;
+    gboolean export = FALSE;
     guint32 max_frames = 0;
     GPtrArray *preferences = g_ptr_array_new();
     GPtrArray *heuristics = g_ptr_array_new();
@@ -566,6 +674,8 @@ main(int argc, char *argv[])
             dump = TRUE;
         else if (strcmp(argv[i], "--compare-first-pass") == 0)
             compare_first_pass = TRUE;
+        else if (strcmp(argv[i], "--export") == 0)
+            export = TRUE;
         else if (argv[i][0] == '-')
             return usage();
         else {
@@ -607,6 +717,11 @@ main(int argc, char *argv[])
     if (proto < 0 || (required_field && !proto_registrar_get_byname(required_field))) {
         fprintf(stderr, "redissect-order: no protocol %s or no field %s: is the plugin loaded?\n",
                 PROTOCOL_FILTER, required_field ? required_field : "");
+        return 2;
+    }
+
+    if (export && !(export_eo = get_eo_by_name(PROTOCOL_FILTER))) {
+        fprintf(stderr, "redissect-order: no export objects for %s\n", PROTOCOL_FILTER);
         return 2;
     }
 
