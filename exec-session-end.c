@@ -269,6 +269,13 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
     gboolean to_server = exec_is_control_port(pinfo->destport);
     if (!to_server && !exec_is_control_port(pinfo->srcport))
         return NULL;
+    /* Every connection's SYN, SYN/ACK and ACK come here before its first
+     * payload (three frames of a brute-force session's ten): a look at the
+     * frame's flags spares them the conversation search. */
+    guint32 captured = tvb_captured_length(tvb);
+    if (!exec_frame_may_hold_fin(tvb_get_ptr(tvb, 0, captured), captured, (guint16)pinfo->srcport,
+                                 (guint16)pinfo->destport))
+        return NULL;
     /* A control connection is a conversation of its exact addresses and
      * ports: no wildcard search, on every frame of every such connection. */
     conversation_t *conversation = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst, CONVERSATION_TCP,
