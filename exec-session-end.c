@@ -44,16 +44,25 @@ typedef struct {
     exec_session_t *session;
     const char *username;       /* the session's, as known at this frame */
     const char *command;
-    gboolean after_payload;     /* the frame's payload was dissected too */
     const exec_conflicts_t *withheld_conflicts;     /* offsets in the frame */
-    gboolean closed_without_reply;
-    const char *why;            /* what the bytes say of the refusal */
-    gboolean session_end;
-    gboolean stderr_never_connected;
-    guint64  stdin_bytes;
-    guint64  stdout_bytes;
-    guint64  stderr_bytes;
+    const char *why;            /* closed without reply: what the bytes say of the refusal */
+    guint8   after_payload : 1;     /* the frame's payload was dissected too */
+    guint8   closed_without_reply : 1;
+    guint8   session_end : 1;
+    guint8   stderr_never_connected : 1;
+    /* Session end only (a brute-force session also closes without reply:
+     * its other record has no room for them): stdin, stdout and stderr
+     * bytes, as they stood then. */
+    guint64  bytes[];
 } exec_end_record_t;
+
+/* A record, with room for the byte counts when it ends the session. */
+static exec_end_record_t *
+new_end_record(gboolean session_end)
+{
+    return (exec_end_record_t *)wmem_alloc0(wmem_file_scope(),
+                                            sizeof(exec_end_record_t) + (session_end ? 3 * sizeof(guint64) : 0));
+}
 
 /* Without TCP's sequence analysis, the postdissector needs TCP's flags
  * field to see a FIN.  Asking for a field makes Wireshark build a protocol
@@ -163,7 +172,7 @@ classify_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session
     if (!no_reply && !ends)
         return NULL;
 
-    exec_end_record_t *end = wmem_new0(wmem_file_scope(), exec_end_record_t);
+    exec_end_record_t *end = new_end_record(ends);
     if (no_reply) {
         session->closed_frame = pinfo->num;
         end->closed_without_reply = TRUE;
@@ -174,9 +183,9 @@ classify_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session
         session->end_frame = pinfo->num;
         end->session_end = TRUE;
         end->stderr_never_connected = session->stderr_abandoned;
-        end->stdin_bytes = session->stdin_bytes;
-        end->stdout_bytes = session->stdout_bytes;
-        end->stderr_bytes = session->stderr_bytes;
+        end->bytes[0] = session->stdin_bytes;
+        end->bytes[1] = session->stdout_bytes;
+        end->bytes[2] = session->stderr_bytes;
     }
     return end;
 }
@@ -305,6 +314,13 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
     gboolean to_server = exec_is_control_port(pinfo->destport);
     if (!to_server && !exec_is_control_port(pinfo->srcport))
         return NULL;
+    /* Every connection's SYN, SYN/ACK and ACK come here before its first
+     * payload (three frames of a brute-force session's ten): a look at the
+     * frame's flags spares them the conversation search. */
+    guint32 captured = tvb_captured_length(tvb);
+    if (!exec_frame_may_hold_fin(tvb_get_ptr(tvb, 0, captured), captured, (guint16)pinfo->srcport,
+                                 (guint16)pinfo->destport))
+        return NULL;
     /* A control connection is a conversation of its exact addresses and
      * ports: no wildcard search, on every frame of every such connection. */
     conversation_t *conversation = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst, CONVERSATION_TCP,
@@ -342,7 +358,7 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
     if (!end && !withheld)
         return NULL;
     if (!end)
-        end = wmem_new0(wmem_file_scope(), exec_end_record_t);
+        end = new_end_record(FALSE);
     end->session = session;
     end->withheld_conflicts = withheld;
     end->username = session->username;
@@ -374,10 +390,10 @@ show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *p
                  const exec_end_record_t *end)
 {
     exec_info_printf(info, "Session end: stdin %" PRIu64 ", stdout %" PRIu64 ", stderr %" PRIu64 " bytes",
-                     end->stdin_bytes, end->stdout_bytes, end->stderr_bytes);
-    add_count(tree, tvb, hf_exec_stdin_bytes, end->stdin_bytes);
-    add_count(tree, tvb, hf_exec_stdout_bytes, end->stdout_bytes);
-    add_count(tree, tvb, hf_exec_stderr_bytes, end->stderr_bytes);
+                     end->bytes[0], end->bytes[1], end->bytes[2]);
+    add_count(tree, tvb, hf_exec_stdin_bytes, end->bytes[0]);
+    add_count(tree, tvb, hf_exec_stdout_bytes, end->bytes[1]);
+    add_count(tree, tvb, hf_exec_stderr_bytes, end->bytes[2]);
     if (end->stderr_never_connected)
         exec_stderr_add_never_connected(pinfo, ti);
 }

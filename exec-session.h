@@ -55,56 +55,59 @@ typedef struct exec_unseen_start {
 struct exec_first_copy;
 
 /* One rexec session: the control connection, and its stderr channel when
- * the client announced one.  Written on the first pass only. */
+ * the client announced one.  Written on the first pass only.  A brute force
+ * keeps one per attempt: the fields go by size, flags in bits, so that no
+ * padding is kept thousands of times. */
 typedef struct exec_session {
     exec_stream_t stream;           /* the engine's state of both directions */
     conversation_t *conversation;   /* the control connection */
+    struct exec_session *older_same_ports;  /* exec-session.c's first-pass port index */
     address  client_addr;
     address  server_addr;
-    guint32  client_port;
-    guint32  server_port;
-    struct exec_session *older_same_ports;  /* exec-session.c's first-pass port index */
-    guint32  seq_origin[2];     /* TCP seq of stream position 0, per direction */
-    gboolean origin_known[2];
 
     const char *username;       /* printable, for columns and statistics */
     const char *command;
-    guint32  username_frame;
-    guint32  password_frame;
-    guint32  port_frame;        /* announced the stderr channel */
-    guint32  command_frame;
     nstime_t command_time;
-    guint32  status_frame;
-    guint32  closed_frame;      /* server FIN without any status byte */
-    guint32  payload_frame;     /* the last frame whose payload we classified */
-    guint32  payload_seq;       /* TCP seq of its first byte handed to us */
-    guint32  payload_fin_frame; /* a FIN that came with payload */
-    gboolean fin_seen[2];       /* per exec_direction_t */
-    gboolean rst_seen;
-
     exec_pending_string_t *pending;     /* [EXEC_HANDSHAKE_STRINGS], made at the first */
-    guint8   n_pending;
     struct exec_unseen_start *unseen_start; /* NULL when both SYNs were seen */
     struct exec_first_copy *first_copy;
-
     conversation_t *stderr_conversation;
-    guint32  stderr_port;
-    guint32  stderr_first_frame;    /* the channel's first frame: its SYN, when captured */
-    gboolean stderr_payload_seen;
-    guint8   stderr_completeness;   /* TCP's completeness flags at the channel's last frame */
-    gboolean stderr_abandoned;  /* session ended before the channel connected */
+
     guint64  stdin_bytes;
     guint64  stdout_bytes;
     guint64  stderr_bytes;
     /* For the export (exec-export.c), first pass: the stream position of
      * the first stdin byte (client) and of the byte after the status
-     * (server), + 1; 0 while unknown.  The TCP sequence number of the
-     * stderr channel's position 0. */
+     * (server), + 1; 0 while unknown.  stderr_seq_origin below: the TCP
+     * sequence number of the stderr channel's position 0. */
     guint64  data_start[2];
+
+    guint32  client_port;
+    guint32  server_port;
+    guint32  seq_origin[2];     /* TCP seq of stream position 0, per direction */
+    guint32  username_frame;
+    guint32  password_frame;
+    guint32  port_frame;        /* announced the stderr channel */
+    guint32  command_frame;
+    guint32  status_frame;
+    guint32  closed_frame;      /* server FIN without any status byte */
+    guint32  payload_frame;     /* the last frame whose payload we classified */
+    guint32  payload_seq;       /* TCP seq of its first byte handed to us */
+    guint32  payload_fin_frame; /* a FIN that came with payload */
+    guint32  stderr_port;
+    guint32  stderr_first_frame;    /* the channel's first frame: its SYN, when captured */
     guint32  stderr_seq_origin;
-    gboolean stderr_origin_known;
     guint32  end_frame;         /* the frame that ended the session, if any */
     guint32  last_data_frame;   /* the last frame with payload of the session */
+
+    guint8   origin_known[2];   /* seq_origin holds, per direction */
+    guint8   fin_seen[2];       /* per exec_direction_t */
+    guint8   n_pending;
+    guint8   stderr_completeness;   /* TCP's completeness flags at the channel's last frame */
+    guint8   rst_seen : 1;
+    guint8   stderr_payload_seen : 1;
+    guint8   stderr_abandoned : 1;  /* session ended before the channel connected */
+    guint8   stderr_origin_known : 1;
 } exec_session_t;
 
 /* Frame data of the postdissectors, under proto_exec (the built-in keeps

@@ -84,8 +84,15 @@ typedef struct {
     guint8 count;
 } exec_identified_t;
 
+/* One or the other: a client frame has no status, a server frame no
+ * handshake string. */
+typedef union {
+    exec_identified_t *identified;  /* status: strings of earlier frames it identified */
+    exec_late_name_t *late_names;   /* per piece: what a later status proved it to be */
+} exec_counted_back_t;
+
 /* A frame's record: what one call on one frame showed, computed on the
- * first pass and read on every later one. */
+ * first pass and read on every later one (kept as exec_kept_record_t). */
 typedef struct {
     exec_session_t *session;
     exec_piece_t *pieces;
@@ -94,12 +101,7 @@ typedef struct {
     guint32  consumed;          /* < tvb length: TCP reassembles the rest */
     const char *username;       /* the session's, as known at this frame */
     const char *command;
-    /* One or the other: a client frame has no status, a server frame no
-     * handshake string. */
-    union {
-        exec_identified_t *identified;  /* status: strings of earlier frames it identified */
-        exec_late_name_t *late_names;   /* per piece: what a later status proved it to be */
-    } counted_back;
+    exec_counted_back_t counted_back;
 } exec_record_t;
 
 static gboolean
@@ -109,12 +111,19 @@ is_whole(const exec_piece_t *piece)
            (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS);
 }
 
-/* A string piece as printable text, terminator excluded. */
+/* A string piece as printable text, terminator excluded.  format_text()'s
+ * buffer keeps room to grow (about 128 bytes for a short name): a string kept
+ * for the file is copied to its size, since every session keeps two. */
 static const char *
 piece_text(wmem_allocator_t *scope, tvbuff_t *tvb, const exec_piece_t *piece)
 {
     guint32 length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
-    return tvb_format_text(scope, tvb, piece->offset, length);
+    if (scope != wmem_file_scope())
+        return tvb_format_text(scope, tvb, piece->offset, length);
+    char *text = tvb_format_text(NULL, tvb, piece->offset, length);
+    const char *kept = wmem_strdup(scope, text);
+    wmem_free(NULL, text);
+    return kept;
 }
 
 /* ---- First pass: classify the segment, learn, store the record ---- */
@@ -418,14 +427,100 @@ plain_data_record(tvbuff_t *tvb, packet_info *pinfo, exec_record_t *record, exec
     return record;
 }
 
+/* A piece as a kept record holds it: 16 bytes instead of the engine's 40,
+ * since a brute-force session keeps several.  A LOST piece (offset and
+ * length 0) is followed by one more slot with its count and position. */
+typedef union {
+    struct {
+        guint8   kind;          /* exec_piece_kind_t */
+        guint8   flags;
+        guint16  anomalies;
+        guint32  offset;
+        guint32  length;
+        guint32  value;
+    } piece;
+    struct {
+        guint64  lost;
+        guint64  lost_at;
+    } gap;
+} exec_kept_piece_t;
+
+/* The record of a frame as later passes find it: the record without its
+ * pieces pointer, and the pieces in the same block. */
+typedef struct {
+    exec_session_t *session;
+    const char *username;
+    const char *command;
+    exec_counted_back_t counted_back;
+    guint32  consumed;
+    guint8   n_pieces;
+    guint8   client_to_server;
+    exec_kept_piece_t pieces[];
+} exec_kept_record_t;
+
 /* Keeps a classified frame's record for later passes. */
-static exec_record_t *
+static void
 keep_record(packet_info *pinfo, guint32 key, const exec_record_t *classified)
 {
-    exec_record_t *record = (exec_record_t *)wmem_memdup(wmem_file_scope(), classified, sizeof *classified);
-    record->pieces = (exec_piece_t *)wmem_memdup(wmem_file_scope(), classified->pieces,
-                                                classified->n_pieces * sizeof(exec_piece_t));
-    p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, key, record);
+    unsigned slots = classified->n_pieces;
+    for (unsigned i = 0; i < classified->n_pieces; i++)
+        slots += classified->pieces[i].kind == EXEC_PIECE_LOST;
+    exec_kept_record_t *kept = (exec_kept_record_t *)wmem_alloc(wmem_file_scope(),
+            sizeof *kept + slots * sizeof kept->pieces[0]);
+    kept->session = classified->session;
+    kept->username = classified->username;
+    kept->command = classified->command;
+    kept->counted_back = classified->counted_back;
+    kept->consumed = classified->consumed;
+    kept->n_pieces = classified->n_pieces;
+    kept->client_to_server = classified->client_to_server;
+    exec_kept_piece_t *slot = kept->pieces;
+    for (unsigned i = 0; i < classified->n_pieces; i++, slot++) {
+        const exec_piece_t *piece = &classified->pieces[i];
+        slot->piece.kind = (guint8)piece->kind;
+        slot->piece.flags = piece->flags;
+        slot->piece.anomalies = piece->anomalies;
+        slot->piece.offset = piece->offset;
+        slot->piece.length = piece->length;
+        slot->piece.value = piece->value;
+        if (piece->kind == EXEC_PIECE_LOST) {
+            slot++;
+            slot->gap.lost = piece->lost;
+            slot->gap.lost_at = piece->lost_at;
+        }
+    }
+    p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, key, kept);
+}
+
+/* Later passes: a kept record as the engine's pieces, in `pieces`. */
+static exec_record_t *
+unpack_record(const exec_kept_record_t *kept, exec_record_t *record, exec_piece_t *pieces)
+{
+    memset(record, 0, sizeof *record);
+    record->session = kept->session;
+    record->username = kept->username;
+    record->command = kept->command;
+    record->counted_back = kept->counted_back;
+    record->consumed = kept->consumed;
+    record->n_pieces = kept->n_pieces;
+    record->client_to_server = kept->client_to_server;
+    record->pieces = pieces;
+    const exec_kept_piece_t *slot = kept->pieces;
+    for (unsigned i = 0; i < kept->n_pieces; i++, slot++) {
+        exec_piece_t *piece = &pieces[i];
+        memset(piece, 0, sizeof *piece);
+        piece->kind = (exec_piece_kind_t)slot->piece.kind;
+        piece->flags = slot->piece.flags;
+        piece->anomalies = slot->piece.anomalies;
+        piece->offset = slot->piece.offset;
+        piece->length = slot->piece.length;
+        piece->value = slot->piece.value;
+        if (piece->kind == EXEC_PIECE_LOST) {
+            slot++;
+            piece->lost = slot->gap.lost;
+            piece->lost_at = slot->gap.lost_at;
+        }
+    }
     return record;
 }
 
@@ -756,22 +851,27 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * Later passes find the first pass's record there, or make a plain data
      * frame's again. */
     guint32 key = tcpinfo ? tcpinfo->seq : 0;
-    exec_record_t *record = (exec_record_t *)p_get_proto_data(wmem_file_scope(), pinfo,
-                                                              proto_exec_plugin, key);
-    exec_record_t unkept;       /* a record that is not stored */
+    const exec_kept_record_t *kept = (const exec_kept_record_t *)p_get_proto_data(wmem_file_scope(), pinfo,
+                                                                                  proto_exec_plugin, key);
+    exec_record_t unkept;       /* the record this call shows */
     exec_segment_t segment;     /* its pieces */
-    if (!record && PINFO_FD_VISITED(pinfo)) {
+    exec_record_t *record;
+    if (kept) {
+        record = unpack_record(kept, &unkept, segment.pieces);
+    } else if (PINFO_FD_VISITED(pinfo)) {
         record = plain_data_record(tvb, pinfo, &unkept, &segment.pieces[0]);
         if (!record)
             return 0;
-    } else if (!record) {
+    } else {
         exec_session_t *session = exec_session_find(pinfo);
         if (!session)
             session = exec_session_new(find_or_create_conversation(pinfo), pinfo, to_server);
         if (!session)
             return 0;
         classify_segment(tvb, pinfo, session, tcpinfo, &unkept, &segment);
-        record = is_plain_data(&unkept, tvb_captured_length(tvb)) ? &unkept : keep_record(pinfo, key, &unkept);
+        if (!is_plain_data(&unkept, tvb_captured_length(tvb)))
+            keep_record(pinfo, key, &unkept);
+        record = &unkept;
         exec_session_payload_seen(session, pinfo, key, tcpinfo && (tcpinfo->flags & TH_FIN));
     }
 

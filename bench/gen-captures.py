@@ -3,6 +3,7 @@
 
   gen-captures.py --frames N --out FILE [--seed S]     many interleaved sessions
   gen-captures.py --long-session SEGMENTS --out FILE    one session, SEGMENTS stdout segments
+  gen-captures.py --dense SESSIONS --shape SHAPE --out FILE   brute force: short sessions
 
 Classic pcap, Ethernet/IPv4/TCP with correct lengths (checksums zero).  Sessions follow the
 clients and daemon described in shared/docs/exec-protocol.md: glibc rexec_af() (port string
@@ -19,7 +20,7 @@ import json
 import random
 import struct
 
-SYN, FIN, PSH, ACK = 0x02, 0x01, 0x08, 0x10
+SYN, FIN, RST, PSH, ACK = 0x02, 0x01, 0x04, 0x08, 0x10
 MSS = 1448
 EXEC_PORT = 512
 SESSIONS_PER_SECOND = 40.0    # with sessions of 0.1-3 s: about 50 run at once
@@ -253,6 +254,112 @@ def long_session(rng, blob, segments):
     return s.events
 
 
+# Brute force (--dense): SESSIONS short sessions, about DENSE_CONCURRENT at once.
+DENSE_CONCURRENT = 50
+DENSE_SESSION_US = 20_000           # a session's frames spread over about this long
+
+
+def hydra_session(rng, hosts, t, stats):
+    """Hydra, medusa, nmap: the four strings in one segment with an empty stderr port; the
+    daemon mostly closes silently (Debian's PAM daemon on a wrong password), sometimes
+    answers 0x01 + an error line.  9 or 11 frames."""
+    client = rng.choice(hosts.attackers)
+    conn = Conn(rng, client, hosts.port(client), rng.choice(hosts.servers[:3]), EXEC_PORT)
+    s = Session(t)
+    s.handshake(conn, rng)
+    request = b"\0" + rng.choice(USERS[3:]).encode() + b"\0" + rng.choice(WORDLIST).encode() + b"\0id\0"
+    s.emit(conn.frame(0, PSH | ACK, request), rng.randint(100, 1000), data=True)
+    s.emit(conn.frame(1, ACK), rng.randint(20, 200))
+    if rng.random() < 0.2:
+        s.emit(conn.frame(1, PSH | ACK, b"\x01Login incorrect.\n"), rng.randint(1000, 5000), data=True)
+        s.emit(conn.frame(0, ACK), rng.randint(20, 200))
+    s.close(conn, 1, rng)
+    return s.events
+
+
+def glibc_session(rng, hosts, t, stats):
+    """glibc rexec_af(): the port string alone, the daemon's connect-back to it (refused
+    by a reset, or accepted), then user+password+command and a refusal; the client closes
+    both connections.  12 frames when refused, 16 when accepted."""
+    client = rng.choice(hosts.clients)
+    server = rng.choice(hosts.servers)
+    conn = Conn(rng, client, hosts.port(client), server, EXEC_PORT)
+    port = hosts.port(client)
+    s = Session(t)
+    s.handshake(conn, rng)
+    s.emit(conn.frame(0, PSH | ACK, str(port).encode() + b"\0"), rng.randint(100, 1000), data=True)
+    err = Conn(rng, server, 1023, client, port)
+    s.emit(err.frame(0, SYN, options=MSS_OPTION), rng.randint(100, 500))
+    accepted = rng.random() < 0.5
+    if accepted:
+        s.emit(err.frame(1, SYN | ACK, options=MSS_OPTION), rng.randint(20, 300))
+        s.emit(err.frame(0, ACK), rng.randint(20, 300))
+        stats["stderr_channels"] += 1
+    else:
+        s.emit(err.frame(1, RST | ACK), rng.randint(20, 300))
+    creds = rng.choice(USERS).encode() + b"\0" + rng.choice(WORDLIST).encode() + b"\0id\0"
+    s.emit(conn.frame(0, PSH | ACK, creds), rng.randint(100, 1000), data=True)
+    s.emit(conn.frame(1, ACK), rng.randint(20, 200))
+    s.emit(conn.frame(1, PSH | ACK, b"\x01Login incorrect.\n"), rng.randint(1000, 5000), data=True)
+    s.emit(conn.frame(0, FIN | ACK), rng.randint(100, 1000))
+    s.emit(conn.frame(1, FIN | ACK), rng.randint(20, 300))
+    s.emit(conn.frame(0, ACK), rng.randint(20, 300))
+    if accepted:
+        s.emit(err.frame(1, FIN | ACK), rng.randint(20, 300))
+        s.emit(err.frame(0, FIN | ACK), rng.randint(20, 300))
+        s.emit(err.frame(1, ACK), rng.randint(20, 300))
+    return s.events
+
+
+def table_session(rng, hosts, t, stats):
+    """The capture of issue 16's table: 14 frames, the request in two segments, half of the
+    sessions with a stderr port (never connected back), status 0, 4 stdout segments, FINs."""
+    client = rng.choice(hosts.clients)
+    conn = Conn(rng, client, hosts.port(client), rng.choice(hosts.servers), EXEC_PORT)
+    port = str(hosts.port(client)).encode() if rng.random() < 0.5 else b""
+    s = Session(t)
+    s.handshake(conn, rng)
+    s.emit(conn.frame(0, PSH | ACK, port + b"\0"), rng.randint(100, 1000), data=True)
+    creds = rng.choice(USERS).encode() + b"\0" + rng.choice(PASSWORDS).encode() + b"\0uptime\0"
+    s.emit(conn.frame(0, PSH | ACK, creds), rng.randint(100, 1000), data=True)
+    s.emit(conn.frame(1, PSH | ACK, b"\0"), rng.randint(1000, 5000), data=True)
+    for _ in range(4):
+        s.emit(conn.frame(1, PSH | ACK, b"x" * rng.randint(60, 200)), rng.randint(50, 500), data=True)
+    s.emit(conn.frame(0, ACK), rng.randint(20, 200))
+    s.emit(conn.frame(1, FIN | ACK), rng.randint(100, 1000))
+    s.emit(conn.frame(0, FIN | ACK), rng.randint(20, 300))
+    s.emit(conn.frame(1, ACK), rng.randint(20, 300))
+    return s.events
+
+
+SHAPES = {"hydra": hydra_session, "glibc": glibc_session, "table": table_session}
+
+
+def dense(rng, shape, sessions, stats):
+    """Frames of `sessions` sessions of one shape, about DENSE_CONCURRENT at once, in time order."""
+    hosts = Hosts(rng)
+    heap = []
+    for sid in range(sessions):
+        t = sid * DENSE_SESSION_US // DENSE_CONCURRENT
+        events = SHAPES[shape](rng, hosts, t, stats)
+        # Stretched to about DENSE_SESSION_US, so that about DENSE_CONCURRENT overlap.
+        scale = DENSE_SESSION_US / max(1, events[-1][0] - t)
+        heapq.heappush(heap, (t, sid, 0, [(t + int((e[0] - t) * scale) + k, e[1], e[2])
+                                         for k, e in enumerate(events)]))
+        stats["sessions"] += 1
+        while heap and heap[0][0] < t:
+            yield from pop_one(heap)
+    while heap:
+        yield from pop_one(heap)
+
+
+def pop_one(heap):
+    t, sid, k, events = heapq.heappop(heap)
+    if k + 1 < len(events):
+        heapq.heappush(heap, (events[k + 1][0], sid, k + 1, events))
+    yield t, events[k][1]
+
+
 def write_pcap(path, frames_iter):
     count = 0
     with open(path, "wb", buffering=1 << 20) as f:
@@ -294,6 +401,9 @@ def main():
     ap.add_argument("--frames", type=int, help="about this many frames of interleaved sessions")
     ap.add_argument("--long-session", type=int, metavar="SEGMENTS",
                     help="one session with this many full stdout segments")
+    ap.add_argument("--dense", type=int, metavar="SESSIONS",
+                    help="this many short brute-force sessions of one --shape")
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="hydra")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=512)
     args = ap.parse_args()
@@ -307,10 +417,13 @@ def main():
                      early_frame=stdout_frames[1], middle_frame=stdout_frames[len(stdout_frames) // 2],
                      late_frame=stdout_frames[-2])
         stats["frames"] = write_pcap(args.out, ((t, f) for t, f, _ in events))
+    elif args.dense:
+        stats["shape"] = args.shape
+        stats["frames"] = write_pcap(args.out, dense(rng, args.shape, args.dense, stats))
     elif args.frames:
         stats["frames"] = write_pcap(args.out, interleaved(rng, args.frames, stats))
     else:
-        ap.error("give --frames or --long-session")
+        ap.error("give --frames, --long-session or --dense")
     with open(args.out + ".json", "w") as f:
         json.dump(stats, f, indent=1)
     print(json.dumps(stats))

@@ -3,6 +3,7 @@
 
   bench/run-bench.py [--quick] [--runs N]
   bench/run-bench.py --export [--runs N]
+  bench/run-bench.py --dense [--runs N]
 
 Configurations, run side by side on the same captures:
   plugin   the plugin loaded (private HOME, tshark as nobody: Wireshark ignores personal plugins as root)
@@ -11,7 +12,10 @@ Configurations, run side by side on the same captures:
 Modes: summary (tshark -r F), fields (-T fields), tree (-V), two-pass (-2).  CPU time (user+sys)
 and peak RSS come from /usr/bin/time, medians of several runs.  Instruction counts come from
 callgrind (repeatable, unlike times on this shared machine), re-dissection costs from
-bench/redissect.c.  Writes bench/RESULTS.md and raw data in bench/out/.
+bench/redissect.c.  Brute force (issue 16): dense captures of short sessions, their CPU and
+peak memory against the floor, and where the plugin's bytes per session go (massif).  Writes
+bench/RESULTS.md and raw data in bench/out/; --dense measures brute force alone and replaces
+only that section of RESULTS.md.
 
 --export measures only what Export Objects costs: summary mode of the plugin
 with `--export-objects exec,DIR` against without, on the same captures, and
@@ -69,6 +73,25 @@ EXPORT_HEADING = "## Export Objects (--export-objects exec)"
 # Targets (issue 6).
 CPU_SUMMARY_MAX, RSS_SUMMARY_MAX, CPU_TREE_MAX = 1.05, 1.10, 1.10
 LINEAR_TOLERANCE, POSITION_TOLERANCE = 0.05, 0.05
+
+# Brute force (issue 16): shapes of bench/gen-captures.py --dense, sessions, modes.
+DENSE_SHAPES = ("hydra", "glibc")
+DENSE_SESSIONS = (20_000, 200_000)
+DENSE_MODES = ("summary", "two-pass")
+DENSE_TABLE = ("table", 20_000)        # issue 16's table: 20,000 sessions of 14 frames
+DENSE_CPU_MAX, DENSE_RSS_MAX = 1.06, 1.05
+DENSE_SECTION = "## Brute force"
+# Where a session's bytes go: the plugin function closest to each allocation (massif).
+DENSE_PARTS = [
+    ("session struct", ("exec_session_new", "index_session")),
+    ("expected stderr conversation", ("exec_stderr_announce",)),
+    ("first copy", ("exec_first_copy_check", "exec_overlap_keep", "exec_first_copy_compare")),
+    ("per-frame records", ("keep_record", "new_end_record", "classify_end", "classify_close",
+                           "dissect_exec_session_end", "classify_connection", "exec_stderr_connection_frame",
+                           "dissect_exec_stderr", "export_withheld")),
+    ("username and command", ("piece_text",)),
+    ("tap items", ("exec_taps_queue",)),
+]
 
 
 def log(*args):
@@ -172,7 +195,8 @@ def measure(config, pcap, args):
                           + tshark(config, ["-r", str(pcap)] + args),
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
-        sys.exit(f"run-bench: tshark failed ({config} {args}): {proc.stderr[-500:]}")
+        sys.exit(f"run-bench: tshark failed ({config} {args} on {pcap.name}, exit {proc.returncode}): "
+                 f"{proc.stderr[-500:]}")
     user, system, rss = stats.read_text().split()[-3:]
     return float(user) + float(system), int(rss)
 
@@ -446,6 +470,160 @@ def write_export_section(section):
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)
+def massif_parts(path, sessions):
+    """Bytes per session the plugin holds at the heap's peak, by DENSE_PARTS: each allocation
+    counts for the plugin function closest to it (its innermost plugin frame)."""
+    text = Path(path).read_text()
+    snaps = [x for x in text.split("snapshot=")[1:] if "heap_tree=peak" in x]
+    parts, stack = {}, []      # stack: whether each node's call chain is already counted
+    for line in snaps[0].splitlines():
+        m = re.match(r"( *)n\d+: (\d+) (.*)", line)
+        if not m:
+            continue
+        depth, size = len(m.group(1)), int(m.group(2))
+        loc = re.search(r": (\w+) \((?:packet-exec|exec-[a-z-]+)\.c:\d+\)", m.group(3))
+        del stack[depth:]
+        counted = bool(stack) and stack[-1]
+        if loc and not counted:
+            part = next((name for name, funcs in DENSE_PARTS if loc.group(1) in funcs), "other")
+            parts[part] = parts.get(part, 0) + size
+        stack.append(counted or loc is not None)
+    return {k: v / sessions for k, v in parts.items()}
+
+
+def massif(config, pcap, out):
+    """massif of a summary run, wmem's allocators replaced by malloc so that each allocation
+    has its own call stack; the plugin preloaded, so that it is still mapped when massif names
+    the functions at exit (tshark unloads its plugins before)."""
+    env = ["WIRESHARK_DEBUG_WMEM_OVERRIDE=simple"]
+    if config == "plugin":
+        env.append(f"LD_PRELOAD={next(home('plugin').glob('.local/lib/wireshark/plugins/*/epan/exec.so'))}")
+    cmd = as_nobody(config, ["valgrind", "--tool=massif", "--threshold=0.01", "--depth=40",
+                             f"--massif-out-file={out}", "tshark", "-r", str(pcap)], env)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def dense_measure(runs):
+    """Brute force: CPU and peak RSS (medians, configs interleaved) per shape, size and mode;
+    instructions (callgrind) and the plugin's bytes per session (massif) at the smaller size."""
+    caps = {(shape, n): capture(f"dense-{shape}-{n}", ["--dense", str(n), "--shape", shape])
+            for shape in DENSE_SHAPES for n in DENSE_SESSIONS}
+    caps[DENSE_TABLE] = capture(f"dense-{DENSE_TABLE[0]}-{DENSE_TABLE[1]}",
+                                ["--dense", str(DENSE_TABLE[1]), "--shape", DENSE_TABLE[0]])
+    times = {}
+    for (shape, n), (pcap, _) in caps.items():
+        modes = ("summary",) if (shape, n) == DENSE_TABLE else DENSE_MODES
+        for mode in modes:
+            samples = {c: [] for c in CONFIGS}
+            for _ in range(runs):
+                for config in CONFIGS:
+                    samples[config].append(measure(config, pcap, MODES[mode]))
+            for config in CONFIGS:
+                times[(shape, n, mode, config)] = {"cpu": statistics.median(x[0] for x in samples[config]),
+                                                   "rss_kb": statistics.median(x[1] for x in samples[config]),
+                                                   "samples": samples[config]}
+            log(f"dense {shape} {n} {mode}: " + "  ".join(
+                f"{c} {times[(shape, n, mode, c)]['cpu']:.2f}s {times[(shape, n, mode, c)]['rss_kb'] // 1024}MB"
+                for c in CONFIGS))
+    small = min(DENSE_SESSIONS)
+    empty = empty_capture()
+    jobs = {(shape, c): (c, ["tshark", "-r", str(caps[(shape, small)][0])]
+                         + (["-d", "tcp.port==512,data"] if c == "floor" else []),
+                         WORK / "cg" / f"dense-{shape}-{c}.out")
+            for shape in DENSE_SHAPES for c in CONFIGS}
+    jobs.update({("empty", c): (c, ["tshark", "-r", str(empty)], WORK / "cg" / f"dense-empty-{c}.out")
+                 for c in CONFIGS})
+    log(f"dense: callgrind, {len(jobs)} runs; massif, {len(DENSE_SHAPES) + 1} runs")
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        futures = {k: pool.submit(callgrind, *v) for k, v in jobs.items()}
+        counts = {k: f.result() for k, f in futures.items()}
+        parts = {}
+        for shape, n in [(sh, small) for sh in DENSE_SHAPES] + [DENSE_TABLE]:
+            out = WORK / "cg" / f"massif-{shape}-{n}.out"
+            massif("plugin", caps[(shape, n)][0], out)
+            parts[shape] = massif_parts(out, caps[(shape, n)][1]["sessions"])
+    return caps, times, counts, parts
+
+
+def dense_section(made, caps, times, counts, parts):
+    """The brute-force section of RESULTS.md; made: when, at which commit, how many runs."""
+    L = []
+    w = L.append
+    small = min(DENSE_SESSIONS)
+    w(f"{DENSE_SECTION} (dense captures, issue 16)\n")
+    w(f"Measured on {made['date']}, plugin at commit {made['commit']}, {made['runs']} run(s) per "
+      "measurement, tshark as `nobody`.\n")
+    w("bench/gen-captures.py --dense N --shape S: N short sessions, about 50 at once.  **hydra**: "
+      "the four strings in one segment with an empty stderr port, mostly a silent close (Debian's "
+      "PAM daemon), sometimes `Login incorrect.`; **glibc**: the port string alone, the daemon's "
+      "connect-back refused (reset) or accepted, then user+password+command and a refusal; "
+      "**table**: issue 16's capture (14 frames, request in two segments, half with a stderr port, "
+      "status 0, 4 stdout segments, FINs).\n")
+    w("| shape | sessions | frames | frames per session | stderr channels | MB |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for (shape, n), (pcap, meta) in caps.items():
+        w(f"| {shape} | {n:,} | {meta['frames']:,} | {meta['frames'] / n:.1f} | {meta['stderr_channels']:,} | "
+          f"{pcap.stat().st_size / 1e6:.0f} |")
+    w("\nMedians (CPU = user+sys s, RSS = peak MB); per session = (RSS − floor RSS) / sessions.\n")
+    w("| shape | sessions | mode | CPU plugin / built-in / floor | CPU plugin/floor | RSS plugin / built-in "
+      "/ floor | RSS plugin/floor | RSS built-in/floor | per session plugin | per session built-in |")
+    w("| --- | ---: | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    for (shape, n, mode, _c) in [k for k in times if k[3] == "plugin"]:
+        r = {c: times[(shape, n, mode, c)] for c in CONFIGS}
+        per = {c: (r[c]["rss_kb"] - r["floor"]["rss_kb"]) * 1024 / n for c in ("plugin", "builtin")}
+        w(f"| {shape} | {n:,} | {mode} | {r['plugin']['cpu']:.2f} / {r['builtin']['cpu']:.2f} / "
+          f"{r['floor']['cpu']:.2f} | {ratio(r['plugin']['cpu'], r['floor']['cpu']):.3f} | "
+          f"{mb(r['plugin']['rss_kb']):.0f} / {mb(r['builtin']['rss_kb']):.0f} / {mb(r['floor']['rss_kb']):.0f} | "
+          f"{ratio(r['plugin']['rss_kb'], r['floor']['rss_kb']):.3f} | "
+          f"{ratio(r['builtin']['rss_kb'], r['floor']['rss_kb']):.3f} | {per['plugin']:,.0f} B | {per['builtin']:,.0f} B |")
+    w(f"\nInstructions (callgrind, summary mode, {small:,} sessions, start-up subtracted; CPU times "
+      "spread more than these margins on this shared machine, so the CPU target is judged here):\n")
+    w("| shape | plugin/floor | built-in/floor |")
+    w("| --- | ---: | ---: |")
+    cg = {}
+    for shape in DENSE_SHAPES:
+        net = {c: counts[(shape, c)] - counts[("empty", c)] for c in CONFIGS}
+        cg[shape] = ratio(net["plugin"], net["floor"])
+        w(f"| {shape} | {cg[shape]:.3f} | {ratio(net['builtin'], net['floor']):.3f} |")
+    names = [name for name, _ in DENSE_PARTS] + ["other"]
+    # The same breakdown before issue 16's changes, kept with the benchmark.
+    before = json.loads((BENCH / "dense-before.json").read_text())
+    columns = [(f"{s} before", before["parts"].get(s, {})) for s in parts] + [(s, parts[s]) for s in parts]
+    w(f"\nWhere the plugin's bytes per session go, at the heap's peak ({small:,} sessions; massif with "
+      "wmem's allocators replaced by malloc, so each allocation keeps its call stack; bytes asked "
+      "for, without the allocator's own overhead).  \"before\": at commit "
+      f"{before['commit']} (bench/dense-before.json), the same captures and method.\n")
+    w("| part | " + " | ".join(name for name, _ in columns) + " |")
+    w("| --- |" + " ---: |" * len(columns))
+    for name in names:
+        w(f"| {name} | " + " | ".join(f"{c.get(name, 0):,.0f}" for _, c in columns) + " |")
+    w("| **total** | " + " | ".join(f"{sum(c.values()):,.0f}" for _, c in columns) + " |")
+    w("\n| target | measured | holds |")
+    w("| --- | --- | --- |")
+    missed = False
+    for shape in DENSE_SHAPES:
+        missed |= cg[shape] > DENSE_CPU_MAX
+        w(f"| {shape}: CPU plugin/floor ≤ {DENSE_CPU_MAX} | instructions {cg[shape]:.3f} | "
+          f"{'yes' if cg[shape] <= DENSE_CPU_MAX else '**no**'} |")
+        for n in DENSE_SESSIONS:
+            for mode in DENSE_MODES:
+                r = ratio(times[(shape, n, mode, "plugin")]["rss_kb"], times[(shape, n, mode, "floor")]["rss_kb"])
+                missed |= r > DENSE_RSS_MAX
+                w(f"| {shape}, {n:,} sessions, {mode}: peak RSS plugin/floor ≤ {DENSE_RSS_MAX} | {r:.3f} | "
+                  f"{'yes' if r <= DENSE_RSS_MAX else '**no**'} |")
+    if missed:
+        w("\nWhy targets are missed, and what would reach them: bench/README.md, \"What a "
+          "brute-force session still costs\".")
+    return "\n".join(L) + "\n"
+
+
+def splice_dense(text, section):
+    """RESULTS.md with its brute-force section replaced (or added at the end)."""
+    start = text.find(DENSE_SECTION)
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + section
+    end = text.find("\n## ", start + len(DENSE_SECTION))
+    return text[:start] + section + ("" if end < 0 else text[end:])
 
 
 def machine():
@@ -630,6 +808,8 @@ def main():
     ap.add_argument("--runs", type=int, help="runs per measurement (default 3)")
     ap.add_argument("--export", action="store_true",
                     help="only the cost of --export-objects exec (section of RESULTS.md)")
+    ap.add_argument("--dense", action="store_true",
+                    help="brute force alone (dense captures); replaces that section of RESULTS.md")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run-bench: run as root (tshark is run as nobody through setpriv)")
@@ -650,6 +830,13 @@ def main():
         write_export_section(export_section(info, fig, time.time() - started))
         log("wrote the export section of bench/RESULTS.md")
         return
+    if args.dense:
+        made = {"date": info["date"], "commit": info["commit"], "runs": args.runs or 3}
+        dense = dense_measure(made["runs"])
+        results = BENCH / "RESULTS.md"
+        results.write_text(splice_dense(results.read_text() if results.exists() else "", dense_section(made, *dense)))
+        log(f"wrote the brute-force section of bench/RESULTS.md ({(time.time() - started) / 60:.1f} minutes)")
+        return
     captures = {f: capture(f"rexec-{f}", ["--frames", str(f)]) for f in plan}
     long_caps = {s: capture(f"long-{s}", ["--long-session", str(s)]) for s in LONG_SESSIONS}
     empty = empty_capture()
@@ -667,7 +854,11 @@ def main():
            "long_session_memory": longmem, "redissect": redis,
            "callgrind": {f"{k[0]} {k[1]}": v for k, v in cg[0].items()}}
     (OUT / "results.json").write_text(json.dumps(raw, indent=1))
+    made = {"date": info["date"], "commit": info["commit"], "runs": max(r for r, _ in plan.values())}
+    dense = dense_measure(made["runs"])
     write_results(args, info, plan, captures, times, cg, redis, longmem, time.time() - started)
+    results = BENCH / "RESULTS.md"
+    results.write_text(splice_dense(results.read_text(), dense_section(made, *dense)))
     log("wrote bench/RESULTS.md")
 
 

@@ -41,6 +41,17 @@ exec_frame_find_tcp_flags(const uint8_t *frame, size_t captured, uint16_t src_po
 }
 
 bool
+exec_frame_may_hold_fin(const uint8_t *frame, size_t captured, uint16_t src_port, uint16_t dst_port)
+{
+    const uint8_t key[4] = { (uint8_t)(src_port >> 8), (uint8_t)src_port, (uint8_t)(dst_port >> 8), (uint8_t)dst_port };
+
+    for (size_t at = 0; at + TCP_FLAGS_AT + 1 <= captured; at++)
+        if (frame[at] == key[0] && memcmp(frame + at, key, sizeof key) == 0 && (frame[at + TCP_FLAGS_AT] & TCP_FLAG_FIN))
+            return true;
+    return false;
+}
+
+bool
 exec_frame_find_tcp_payload(const uint8_t *frame, size_t captured, uint16_t src_port,
                             uint16_t dst_port, uint32_t seq, uint32_t span,
                             exec_frame_payload_t *payload)

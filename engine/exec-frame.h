@@ -39,4 +39,10 @@ bool exec_frame_find_tcp_payload(const uint8_t *frame, size_t captured, uint16_t
 bool exec_frame_find_tcp_flags(const uint8_t *frame, size_t captured, uint16_t src_port,
                                uint16_t dst_port, uint32_t seq, uint8_t *flags);
 
+/* Whether some TCP header with these ports may carry a FIN: false when no
+ * place in the frame where the two ports appear, with its flags byte
+ * captured, has the FIN flag.  A cheap test that needs no sequence number,
+ * for frames that are seldom FINs: true only says to look further. */
+bool exec_frame_may_hold_fin(const uint8_t *frame, size_t captured, uint16_t src_port, uint16_t dst_port);
+
 #endif /* EXEC_FRAME_H */

@@ -1,6 +1,7 @@
 /* Unit tests of exec_frame_find_tcp_payload and exec_frame_find_tcp_flags:
  * finding a withheld segment's payload, or a segment's flags, in a frame by
- * the TCP header's ports and sequence number.
+ * the TCP header's ports and sequence number; and of exec_frame_may_hold_fin,
+ * by the ports alone.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -124,6 +125,27 @@ flags_tell_a_fin_from_one_byte(void)
     CHECK(!exec_frame_find_tcp_flags(frame, sizeof frame, SRC_PORT, DST_PORT, SEQ + 1, &flags));
 }
 
+/* By the ports alone: any header with them and the FIN flag may be the
+ * segment's; without one, none is a FIN. */
+static void
+a_fin_is_found_by_ports_alone(void)
+{
+    uint8_t frame[128] = { 0 };
+
+    put_tcp_header(frame, LINK_AND_IP, SEQ, 0, 0x10);      /* ACK */
+    CHECK(!exec_frame_may_hold_fin(frame, sizeof frame, SRC_PORT, DST_PORT));
+    /* The ports again further on, as in an ICMP error's quoted header, with a FIN. */
+    put_tcp_header(frame, LINK_AND_IP + 40, SEQ + 7, 0, 0x11);
+    CHECK(exec_frame_may_hold_fin(frame, sizeof frame, SRC_PORT, DST_PORT));
+    /* That one's flags byte not captured: only the first header counts. */
+    CHECK(!exec_frame_may_hold_fin(frame, LINK_AND_IP + 40 + 13, SRC_PORT, DST_PORT));
+    put_tcp_header(frame, LINK_AND_IP, SEQ, 0, 0x11);      /* FIN, ACK */
+    CHECK(exec_frame_may_hold_fin(frame, LINK_AND_IP + 14, SRC_PORT, DST_PORT));
+    CHECK(!exec_frame_may_hold_fin(frame, LINK_AND_IP + 13, SRC_PORT, DST_PORT));
+    CHECK(!exec_frame_may_hold_fin(frame, sizeof frame, DST_PORT, SRC_PORT));
+    CHECK(!exec_frame_may_hold_fin(NULL, 0, SRC_PORT, DST_PORT));
+}
+
 int
 main(void)
 {
@@ -133,5 +155,6 @@ main(void)
     needs_ports_and_sequence_number();
     first_whole_header_wins();
     flags_tell_a_fin_from_one_byte();
+    a_fin_is_found_by_ports_alone();
     return check_summary();
 }
