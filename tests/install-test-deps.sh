@@ -3,7 +3,8 @@
 # says what it installs:
 # - Debian packages: capture and namespace tools, real rsh/rlogin clients,
 #   sanitizers and fuzzing, valgrind, the benchmark's time, debootstrap for
-#   the version matrix, the GUI and Xvfb for the screenshots;
+#   the version matrix (scripts/screenshots.sh installs the GUI it needs
+#   itself: no test uses it);
 # - the real daemons (in.rexecd, in.rshd, in.rlogind) unpacked from Debian's
 #   rsh-server into /var/cache/exec-dissector/rsh-server/<version>, never
 #   installed: the package would enable them in inetd on every interface
@@ -24,9 +25,6 @@ test_packages=(
   time
   # scripts/matrix: Debian 13 and sid chroots
   debootstrap
-  # scripts/screenshots.sh (docs/screenshots/): the Qt GUI under a private
-  # X server, driven by xdotool, windows captured with ImageMagick
-  wireshark-qt xvfb imagemagick xdotool fonts-dejavu-core
   # test-captures: the brute-force tools rexec really meets (THC-Hydra's and
   # Medusa's rexec modules, nmap's rexec-brute script), recorded against the
   # real in.rexecd in a namespace; client programs only, no service
