@@ -408,9 +408,8 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         return 0;
     /* One postdissector for what TCP hands no one: each postdissector costs
      * every frame a call. */
-    exec_stderr_connection_frame(tvb, pinfo, tree);
+    exec_session_t *channel_of = exec_stderr_connection_frame(tvb, pinfo, tree);
     if (!PINFO_FD_VISITED(pinfo)) {
-        exec_session_t *channel_of = exec_stderr_connection_session(pinfo);
         exec_withheld_t *payload = channel_of ? stderr_withheld(tvb, pinfo, channel_of) : NULL;
         if (payload)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);

@@ -289,7 +289,7 @@ event_text(wmem_allocator_t *pool, const stderr_connection_record_t *record)
     }
 }
 
-void
+exec_session_t *
 exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     stderr_connection_record_t *record;
@@ -302,7 +302,7 @@ exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_STDERR_CONNECTION, record);
     }
     if (!record)
-        return;
+        return NULL;
 
     col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
@@ -321,14 +321,7 @@ exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         expert_add_info(pinfo, link, &ei_exec_stderr_refused);
     else if (record->event == STDERR_CONNECTING_AGAIN)
         expert_add_info(pinfo, link, &ei_exec_stderr_unanswered);
-}
-
-exec_session_t *
-exec_stderr_connection_session(packet_info *pinfo)
-{
-    const stderr_connection_record_t *record = (const stderr_connection_record_t *)p_get_proto_data(
-            wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_STDERR_CONNECTION);
-    return record ? record->session : NULL;
+    return record->session;
 }
 
 void

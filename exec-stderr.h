@@ -20,12 +20,11 @@ void exec_stderr_session_ended(exec_session_t *session);
 gboolean exec_stderr_failed(const exec_session_t *session);
 /* From the session-end postdissector, for every TCP frame: a frame of the
  * channel without payload (the connect back, its answer, a FIN, a reset,
- * an acknowledgement), classified on the first pass and shown on every pass. */
-void exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
-/* After exec_stderr_connection_frame, any pass: the session whose channel
- * this frame is on, when TCP handed the dissector none of its payload (a
- * frame without payload, or one TCP withheld), else NULL. */
-exec_session_t *exec_stderr_connection_session(packet_info *pinfo);
+ * an acknowledgement), classified on the first pass and shown on every pass.
+ * Returns the session whose channel this frame is on when TCP handed the
+ * dissector none of its payload (a frame without payload, or one TCP
+ * withheld), else NULL. */
+exec_session_t *exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 /* The note that the announced channel never connected, on item. */
 void exec_stderr_add_never_connected(packet_info *pinfo, proto_item *item);
 
