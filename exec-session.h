@@ -49,6 +49,7 @@ typedef struct exec_session {
     struct exec_session *older_same_ports;  /* exec-session.c's first-pass port index */
     guint32  seq_origin[2];     /* TCP seq of stream position 0, per direction */
     gboolean origin_known[2];
+    guint64  handed_to[2];      /* first pass: end of the bytes TCP handed over so far */
 
     const char *username;       /* printable, for columns and statistics */
     const char *command;
@@ -127,6 +128,11 @@ exec_direction_t exec_session_direction(const exec_session_t *session, const pac
  * subdissectors), near the position the engine expects next. */
 guint64 exec_session_stream_position(const exec_session_t *session, exec_direction_t direction,
                                      guint32 seq);
+/* First pass, after the engine classified a segment at offset: a gap that
+ * starts at bytes TCP handed over before (and holds for a reassembly that
+ * never completes) counts only the bytes never captured. */
+void exec_session_count_lost(exec_session_t *session, exec_direction_t direction, guint64 offset,
+                             guint32 length, exec_segment_t *segment);
 /* The stream position of a segment TCP handed over (tcpinfo may be NULL). */
 guint64 exec_session_segment_position(exec_session_t *session, exec_direction_t direction,
                                       const struct tcpinfo *tcpinfo);

@@ -259,6 +259,7 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     guint64 offset = exec_session_segment_position(session, direction, tcpinfo);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
     exec_stream_feed(&session->stream, direction, offset, data, length, pinfo->can_desegment > 0, segment);
+    exec_session_count_lost(session, direction, offset, length, segment);
 
     memset(record, 0, sizeof *record);
     record->session = session;
