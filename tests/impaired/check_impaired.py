@@ -151,11 +151,7 @@ LOST_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.seq", "tcp.len"
 LOST_INFO = re.compile(r"\[(\d+) bytes? lost\]")
 # Where the plugin disagrees with the wire today, and why (printed, not failed;
 # a capture that starts to agree is printed too, so the entry can go).
-KNOWN_LOST = {
-    "edit-del-command-middle.pcap":
-        "frame 13's 1000 captured bytes of the command wait for a TCP reassembly that the deleted frame "
-        "never lets complete; frame 16 counts them as lost with the 1000 never captured (2000, wire: 1000)",
-}
+KNOWN_LOST = {}
 
 
 def lost_problems(pcap):
