@@ -232,9 +232,14 @@ def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
     stderr = hexbytes(v for r in channel.values() for v in r.get("exec.stderr_data", []))
     checker.expect(stderr == sess.stderr_out.contiguous(),
                    f"{where}: stderr: want {sess.stderr_out.contiguous()!r}, got {stderr!r}")
-    signals = [int(v) for r in channel.values() for v in r.get("exec.signal", [])]
-    checker.expect(signals == list(sess.stderr_in.contiguous()),
-                   f"{where}: signals: want {list(sess.stderr_in.contiguous())}, got {signals}")
+    # Frame by frame: each frame's stderr bytes and signals where they came.
+    got = frame_lengths((n, v) for n, r in channel.items() for v in r.get("exec.stderr_data", []))
+    want = sess.stderr_out.per_frame(0, len(sess.stderr_out.contiguous()))
+    checker.expect(got == want, f"{where}: stderr bytes per frame: want {want}, got {got}")
+    signals = [(n, int(v)) for n, r in sorted(channel.items()) for v in r.get("exec.signal", [])]
+    signals_in = sess.stderr_in.contiguous()
+    want_signals = [(sess.stderr_in.frame_at[i], b) for i, b in enumerate(signals_in)]
+    checker.expect(signals == want_signals, f"{where}: signals (frame, number): want {want_signals}, got {signals}")
 
 
 def check_response_time(sess, shown, checker, where):
