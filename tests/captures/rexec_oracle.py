@@ -150,8 +150,10 @@ class Session:
             elif s[0] == 0:
                 self.stdout = s[1:]
                 self.reply_from = 1
-        elif self.server.fin_frame is not None:
-            self.closed_without_reply = self.server.fin_frame
+        else:
+            # The daemon's first FIN or reset, before any byte.
+            closes = [f for f in (self.server.fin_frame, self.server.rst_frame) if f is not None]
+            self.closed_without_reply = min(closes) if closes else None
 
     @property
     def end_frame(self):
@@ -201,10 +203,9 @@ class Session:
         return value
 
     def stderr_port(self):
-        port = self.get("stderr_port")
-        if not port or not port[0].isdigit() or int(port[0]) in (0,) or int(port[0]) > 65535:
-            return None
-        return int(port[0])
+        """The port the daemon connects back to, or None (no string, or 0:
+        no channel)."""
+        return self.daemon_port() or None
 
     def get(self, name):
         for n, value, frame in self.strings:
@@ -366,8 +367,9 @@ def expected_experts(sess):
                 want["stderr_unanswered"].add(frame)
         elif rst and from_client and not answered and not want["stderr_refused"]:
             want["stderr_refused"].add(frame)
+    # Never connected: no SYN-ACK from the client (refused, unanswered or never tried).
     want["stderr_never_connected"] = ({sess.end_frame} if sess.end_frame and sess.stderr_port()
-                                      and sess.stderr_stream is None else set())
+                                      and not answered else set())
     return want
 
 
