@@ -219,6 +219,22 @@ exec_session_stream_position(const exec_session_t *session, exec_direction_t dir
     return next + (gint64)delta;
 }
 
+void
+exec_session_count_lost(exec_session_t *session, exec_direction_t direction, guint64 offset,
+                        guint32 length, exec_segment_t *segment)
+{
+    guint64 handed = session->handed_to[direction];
+    for (unsigned i = 0; i < segment->n_pieces; i++) {
+        exec_piece_t *piece = &segment->pieces[i];
+        if (piece->kind == EXEC_PIECE_LOST && handed > piece->lost_at && handed < offset) {
+            piece->lost -= handed - piece->lost_at;
+            piece->lost_at = handed;
+        }
+    }
+    if (offset + length > handed)
+        session->handed_to[direction] = offset + length;
+}
+
 guint64
 exec_session_segment_position(exec_session_t *session, exec_direction_t direction,
                               const struct tcpinfo *tcpinfo)

@@ -73,6 +73,7 @@ typedef struct exec_session {
     struct exec_first_copy *first_copy;
     conversation_t *stderr_conversation;
 
+    guint64  handed_to[2];      /* first pass: end of the bytes TCP handed over so far */
     guint64  stdin_bytes;
     guint64  stdout_bytes;
     guint64  stderr_bytes;
@@ -156,6 +157,11 @@ exec_session_port_unproven(const exec_session_t *session)
  * subdissectors), near the position the engine expects next. */
 guint64 exec_session_stream_position(const exec_session_t *session, exec_direction_t direction,
                                      guint32 seq);
+/* First pass, after the engine classified a segment at offset: a gap that
+ * starts at bytes TCP handed over before (and holds for a reassembly that
+ * never completes) counts only the bytes never captured. */
+void exec_session_count_lost(exec_session_t *session, exec_direction_t direction, guint64 offset,
+                             guint32 length, exec_segment_t *segment);
 /* The stream position of a segment TCP handed over (tcpinfo may be NULL). */
 guint64 exec_session_segment_position(exec_session_t *session, exec_direction_t direction,
                                       const struct tcpinfo *tcpinfo);

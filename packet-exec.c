@@ -366,6 +366,7 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
         exec_stream_server_reply_starts(&session->stream);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
     exec_stream_feed(&session->stream, direction, offset, data, length, pinfo->can_desegment > 0, segment);
+    exec_session_count_lost(session, direction, offset, length, segment);
 
     memset(record, 0, sizeof *record);
     record->session = session;

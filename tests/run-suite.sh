@@ -60,6 +60,13 @@ fields_args=()
 /usr/bin/python3 "$root/tests/captures/check_captures.py" "${fields_args[@]}" \
   "$work"/captures/*.pcap || failed=1
 
+echo "== the oracle over the hostile captures it models (bad stderr ports, a channel never connected, odd segments)"
+mkdir -p "$work/hostile-oracle"
+cp "$root"/tests/hostile/{port-1234567,port-99999,port-abc,port-minus1,stderr-never-connects,early-server,one-byte-segments}.pcap \
+  "$work/hostile-oracle/"
+chmod -R a+rX "$work/hostile-oracle"
+/usr/bin/python3 "$root/tests/captures/check_captures.py" "$work"/hostile-oracle/*.pcap || failed=1
+
 echo "== every start of every capture: without its first k frames, for every k, never a wrong field"
 /usr/bin/python3 "$root/tests/impaired/check_every_start.py" "$work"/captures/*.pcap || failed=1
 

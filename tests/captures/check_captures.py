@@ -18,7 +18,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rexec_oracle import HANDSHAKE, read_sessions  # noqa: E402
+from decimal import Decimal  # noqa: E402
+import re  # noqa: E402
+
+from rexec_oracle import HANDSHAKE, expected_experts, expected_info, read_sessions  # noqa: E402
 from tshark_run import fields, tshark  # noqa: E402
 
 EXEC_FIELDS = ["exec.stderr_port", "exec.stderr_port_number", "exec.username",
@@ -38,7 +41,7 @@ EXEC_EXPERTS = ["exec." + e for e in (
     "password_too_long", "stderr_port_not_numeric", "stderr_port_out_of_range", "status_unknown",
     "unexpected_data", "string_oversized", "string_partial", "lost", "unidentified", "unknown_phase",
     "retransmitted", "overlap_conflict", "stderr_never_connected", "identified_by_status", "identified_later",
-    "truncated", "early_success")]
+    "truncated", "early_success", "stderr_refused", "stderr_unanswered", "export_incomplete")]
 DUMP_FIELDS = (["frame.number", "tcp.stream"] + EXEC_FIELDS + EXEC_EXPERTS +
                ["_ws.col.Protocol", "_ws.col.Info"])
 # The built-in dissector has only these.
@@ -84,7 +87,20 @@ class Checker:
             self.problems.append(what)
 
 
+def frame_lengths(shown_values):
+    """frame -> how many bytes the dissector showed there (hex values)."""
+    out = {}
+    for frame, value in shown_values:
+        out[frame] = out.get(frame, 0) + len(hexbytes([value]))
+    return out
+
+
 def check_sessions(pcap, rows, sessions, checker):
+    """Every field of every session against the oracle, on its frame and
+    nowhere else.  Where the wire impaired a direction of a session (a hole,
+    a retransmission, a cut frame: rexec_oracle's clean), only what the
+    other, clean direction says is checked: the impaired one is
+    check_impaired.py's (expected.tsv)."""
     by_stream = {}
     for r in rows:
         if r["tcp.stream"]:
@@ -92,42 +108,68 @@ def check_sessions(pcap, rows, sessions, checker):
     for sess in sessions:
         frames = {int(r["frame.number"][0]): r for r in by_stream.get(sess.stream, [])}
         where = f"stream {sess.stream}"
+        uncut = not sess.truncated_frames
+        client_ok = uncut and sess.client.clean
+        server_ok = uncut and sess.server.clean
 
         def shown(name):
             return [(n, v) for n, r in frames.items() for v in r.get(name, [])]
 
-        for name in HANDSHAKE:
-            want = sess.get(name)
-            got = shown("exec." + name)
-            if want is None:
-                checker.expect(not got, f"{where}: exec.{name} shown although not captured: {got}", True)
-                continue
-            value, frame = want
-            checker.expect(got == [(frame, tshark_text(value))],
-                           f"{where}: exec.{name}: want {tshark_text(value)!r} in frame {frame}, got {got}", True)
-        if sess.get("stderr_port") and sess.get("stderr_port")[0].isdigit():
-            value, frame = sess.get("stderr_port")
-            if int(value) <= 65535:
-                checker.expect(shown("exec.stderr_port_number") == [(frame, str(int(value)))],
-                               f"{where}: exec.stderr_port_number: got {shown('exec.stderr_port_number')}")
-        got_status = shown("exec.status")
-        want_status = [(sess.status[1], str(sess.status[0]))] if sess.status else []
-        checker.expect(got_status == want_status, f"{where}: exec.status: want {want_status}, got {got_status}")
-        got_msg = shown("exec.error_message")
-        want_msg = [(sess.error_message[1], tshark_text(sess.error_message[0]))] if sess.error_message else []
-        checker.expect(got_msg == want_msg, f"{where}: exec.error_message: want {want_msg}, got {got_msg}")
-        stdin = hexbytes(v for _, v in shown("exec.client_server_data"))
-        checker.expect(stdin == sess.stdin, f"{where}: stdin: want {sess.stdin[:40]!r}.. ({len(sess.stdin)}), "
-                                            f"got {stdin[:40]!r}.. ({len(stdin)})", True)
-        stdout = hexbytes(v for _, v in shown("exec.server_client_data"))
-        checker.expect(stdout == sess.stdout, f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}",
-                       True)
-        check_links_and_channel(sess, frames, by_stream, shown, checker, where)
-        check_outcome_info(sess, frames, checker, where)
-        # A field without value: "" on 4.0, "1" from 4.4 on; presence counts.
-        closed = [n for n, r in frames.items() if r.get("exec.closed_without_reply")]
-        want_closed = [sess.closed_without_reply] if sess.closed_without_reply else []
-        checker.expect(closed == want_closed, f"{where}: closed without reply: want {want_closed}, got {closed}")
+        if client_ok:
+            for name in HANDSHAKE:
+                want = sess.get(name)
+                got = shown("exec." + name)
+                if want is None:
+                    checker.expect(not got, f"{where}: exec.{name} shown although not captured: {got}", True)
+                    continue
+                value, frame = want
+                checker.expect(got == [(frame, tshark_text(value))],
+                               f"{where}: exec.{name}: want {tshark_text(value)!r} in frame {frame}, got {got}",
+                               True)
+            # The number the daemon makes of the string, whatever it holds.
+            want_number = [(sess.get("stderr_port")[1], str(sess.daemon_port()))] if sess.get("stderr_port") else []
+            checker.expect(shown("exec.stderr_port_number") == want_number,
+                           f"{where}: exec.stderr_port_number: want {want_number}, "
+                           f"got {shown('exec.stderr_port_number')}")
+            got_unidentified = shown("exec.unidentified_string")
+            checker.expect(not got_unidentified,
+                           f"{where}: the handshake was captured from the SYN, yet unidentified strings "
+                           f"{got_unidentified}")
+            stdin = hexbytes(v for _, v in shown("exec.client_server_data"))
+            checker.expect(stdin == sess.stdin, f"{where}: stdin: want {sess.stdin[:40]!r}.. ({len(sess.stdin)}), "
+                                                f"got {stdin[:40]!r}.. ({len(stdin)})", True)
+            want_frames = (sess.client.per_frame(sess.stdin_from, sess.stdin_from + len(sess.stdin))
+                           if sess.stdin_from is not None else {})
+            got_frames = frame_lengths(shown("exec.client_server_data"))
+            checker.expect(got_frames == want_frames,
+                           f"{where}: stdin bytes per frame: want {want_frames}, got {got_frames}")
+        if client_ok and server_ok:
+            check_response_time(sess, shown, checker, where)
+        if server_ok:
+            got_status = shown("exec.status")
+            want_status = [(sess.status[1], str(sess.status[0]))] if sess.status else []
+            checker.expect(got_status == want_status, f"{where}: exec.status: want {want_status}, got {got_status}")
+            got_msg = shown("exec.error_message")
+            want_msg = [(sess.error_message[1], tshark_text(sess.error_message[0]))] if sess.error_message else []
+            checker.expect(got_msg == want_msg, f"{where}: exec.error_message: want {want_msg}, got {got_msg}")
+            stdout = hexbytes(v for _, v in shown("exec.server_client_data"))
+            checker.expect(stdout == sess.stdout,
+                           f"{where}: stdout: want {len(sess.stdout)} bytes, got {len(stdout)}", True)
+            # The bytes after an error line are data too (unexpected), in their frames.
+            server = sess.server.contiguous()
+            data_from = sess.reply_from if sess.reply_from is not None else sess.unexpected_from
+            want_frames = sess.server.per_frame(data_from, len(server)) if data_from is not None else {}
+            got_frames = frame_lengths(shown("exec.server_client_data"))
+            if sess.status is None or sess.status[0] <= 1:
+                checker.expect(got_frames == want_frames,
+                               f"{where}: server data bytes per frame: want {want_frames}, got {got_frames}")
+            check_outcome_info(sess, frames, checker, where)
+            # A field without value: "" on 4.0, "1" from 4.4 on; presence counts.
+            closed = [n for n, r in frames.items() if r.get("exec.closed_without_reply")]
+            want_closed = [sess.closed_without_reply] if sess.closed_without_reply else []
+            checker.expect(closed == want_closed, f"{where}: closed without reply: want {want_closed}, got {closed}")
+        if sess.clean:
+            check_links_and_channel(sess, frames, by_stream, shown, checker, where)
 
 
 def check_outcome_info(sess, frames, checker, where):
@@ -168,11 +210,12 @@ def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
                        f"{where}: no reply after the command, yet links: "
                        f"{shown('exec.response_in')} {shown('exec.request_in')}")
     end = sess.end_frame
-    if end and frames.get(end):
-        row = frames[end]
-        counts = (row.get("exec.stdin_bytes"), row.get("exec.stdout_bytes"), row.get("exec.stderr_bytes"))
-        want = ([str(len(sess.stdin))], [str(len(sess.stdout))], [str(len(sess.stderr_out.contiguous()))])
-        checker.expect(counts == want, f"{where}: session counts in frame {end}: want {want}, got {counts}")
+    # The session's byte counts on the frame that ends it, and nowhere else.
+    stderr_count = str(len(sess.stderr_out.contiguous()))
+    for name, count in (("exec.stdin_bytes", str(len(sess.stdin))), ("exec.stdout_bytes", str(len(sess.stdout))),
+                        ("exec.stderr_bytes", stderr_count)):
+        want = [(end, count)] if end and frames.get(end) else []
+        checker.expect(shown(name) == want, f"{where}: {name}: want {want}, got {shown(name)}")
     if sess.stderr_stream is None:
         return
     port_frame = sess.get("stderr_port")[1]
@@ -189,9 +232,101 @@ def check_links_and_channel(sess, frames, by_stream, shown, checker, where):
     stderr = hexbytes(v for r in channel.values() for v in r.get("exec.stderr_data", []))
     checker.expect(stderr == sess.stderr_out.contiguous(),
                    f"{where}: stderr: want {sess.stderr_out.contiguous()!r}, got {stderr!r}")
-    signals = [int(v) for r in channel.values() for v in r.get("exec.signal", [])]
-    checker.expect(signals == list(sess.stderr_in.contiguous()),
-                   f"{where}: signals: want {list(sess.stderr_in.contiguous())}, got {signals}")
+    # Frame by frame: each frame's stderr bytes and signals where they came.
+    got = frame_lengths((n, v) for n, r in channel.items() for v in r.get("exec.stderr_data", []))
+    want = sess.stderr_out.per_frame(0, len(sess.stderr_out.contiguous()))
+    checker.expect(got == want, f"{where}: stderr bytes per frame: want {want}, got {got}")
+    signals = [(n, int(v)) for n, r in sorted(channel.items()) for v in r.get("exec.signal", [])]
+    signals_in = sess.stderr_in.contiguous()
+    want_signals = [(sess.stderr_in.frame_at[i], b) for i, b in enumerate(signals_in)]
+    checker.expect(signals == want_signals, f"{where}: signals (frame, number): want {want_signals}, got {signals}")
+
+
+def check_response_time(sess, shown, checker, where):
+    """exec.response_time: the status frame's time less the command's, on
+    the status frame, when the reply answers the command."""
+    command = sess.get("command")
+    want = []
+    if command and sess.status and sess.status[1] > command[1]:
+        delta = Decimal(sess.frame_times[sess.status[1]]) - Decimal(sess.frame_times[command[1]])
+        want = [(sess.status[1], delta)]
+    got = [(n, Decimal(v)) for n, v in shown("exec.response_time")]
+    checker.expect(got == want, f"{where}: exec.response_time: want {want}, got {got}")
+
+
+def check_experts(rows, sessions, checker):
+    """exec's expert infos against the oracle (issue 17): in a clean
+    session (rexec_oracle.Session.clean) each on exactly the frames the
+    bytes call for; outside any session none.  A session the wire impaired
+    is left to check_impaired.py."""
+    shown = {}
+    for r in rows:
+        for name in EXEC_EXPERTS:
+            if r.get(name):
+                shown.setdefault(name[len("exec."):], set()).add(int(r["frame.number"][0]))
+    unchecked = set()           # the frames of impaired sessions
+    want = {name[len("exec."):]: set() for name in EXEC_EXPERTS}
+    for sess in sessions:
+        if not sess.clean:
+            unchecked |= set(sess.frame_times)
+            continue
+        for name, frames in expected_experts(sess).items():
+            if frames is None:
+                continue
+            want[name] |= frames
+        for name in [n for n in want if n not in expected_experts(sess)]:
+            unchecked_name = shown.get(name, set()) & set(sess.frame_times)
+            shown[name] = shown.get(name, set()) - unchecked_name
+    for name in want:
+        got = shown.get(name, set()) - unchecked
+        checker.expect(got == want[name] - unchecked,
+                       f"expert exec.{name}: want frames {sorted(want[name] - unchecked)}, got {sorted(got)}")
+
+
+# The Info column's fixed parts (issue 17); what is left of a frame's Info
+# once the expected parts are taken out must hold none of them.
+FIXED_PARTS = re.compile(r"Login |Command: |Success|Error|Unknown status|\b(?:stdin|stdout|stderr) \d+ bytes?\b|"
+                         r"Signal|Closed without reply|Session end|Stderr port|No stderr channel|Retransmitted|"
+                         r"bytes lost\]|Unidentified|Unexpected data|session start not captured")
+
+
+COMMAND_SHOWN = 64     # a long command is matched on its first characters
+
+
+def check_info_parts(pcap, sessions, checker):
+    """Each frame of a clean session holds the fixed parts the oracle
+    derives from the bytes (Stderr port N, Login U, Command: C, Success,
+    Error, stdin/stdout/stderr N bytes, Signal, Closed without reply,
+    Session end: stdin N, stdout N, stderr N bytes), and no other.  In
+    summary output: the postdissector's parts are missing from
+    _ws.col.Info on 4.4 and later."""
+    out, _ = tshark(["-r", pcap, "-o", 'gui.column.format:"No.","%m","Info","%i"'])
+    summary = {}
+    for line in out.splitlines():
+        number, _, rest = line.strip().partition(" ")
+        summary[int(number)] = rest.strip()
+    for sess in sessions:
+        if not sess.clean:
+            continue
+        want = expected_info(sess)
+        username = sess.get("username")
+        prefix = "Username:%s " % username[0].decode("utf-8", "replace") if username else None
+        for frame in sorted(sess.frame_times):
+            line = summary.get(frame, "")
+            rest = line[len(prefix):] if prefix and line.startswith(prefix) else line
+            missing = []
+            for text in want.get(frame, []):
+                if text in rest:
+                    rest = rest.replace(text, "", 1)
+                elif text.startswith("Command: ") and text[:COMMAND_SHOWN] in rest:
+                    # A long command, cut where the column ends.
+                    rest = rest[:rest.index(text[:COMMAND_SHOWN])]
+                else:
+                    missing.append(text)
+            extra = FIXED_PARTS.findall(rest)
+            checker.expect(not missing and not extra,
+                           f"stream {sess.stream}: frame {frame}: Info {line!r}: want {want.get(frame, [])}"
+                           + (f", missing {missing}" if missing else "") + (f", not expected {extra}" if extra else ""))
 
 
 def tsv_escape(value: bytes) -> str:
@@ -333,15 +468,24 @@ def check_channel_events(pcap, sessions, checker):
                                              f"want {want!r}, got {line!r}")
 
 
+def check_against_oracle(pcap, sessions, two_pass, checker):
+    """Everything the oracle says a frame must show (issue 17): the
+    fields, the expert infos, the Info column's fixed parts and the stderr
+    channel's events; two_pass: tshark -2 rows of DUMP_FIELDS + FORWARD_LINKS."""
+    check_sessions(pcap, two_pass, sessions, checker)
+    check_experts(two_pass, sessions, checker)
+    check_info_parts(pcap, sessions, checker)
+    check_channel_events(pcap, [s for s in sessions if s.clean], checker)
+
+
 def check_capture(pcap, fields_out, compare_builtin):
     sessions = read_sessions(pcap)
     plugin = Checker("plugin")
     check_daemon_facts(pcap, sessions, plugin)
     one_pass = fields(pcap, DUMP_FIELDS)
     two_pass = fields(pcap, DUMP_FIELDS + FORWARD_LINKS, extra=["-2"])
-    check_sessions(pcap, two_pass, sessions, plugin)
+    check_against_oracle(pcap, sessions, two_pass, plugin)
     check_close_columns(pcap, one_pass, plugin)
-    check_channel_events(pcap, sessions, plugin)
     plugin.expect(bool(sessions), "no exec session found in the capture")
     first = dump(one_pass)
     second = dump(two_pass)

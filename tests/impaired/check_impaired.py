@@ -42,7 +42,9 @@ from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "captures"))
-from check_captures import DUMP_FIELDS, dump, tshark_text  # noqa: E402
+from check_captures import (DUMP_FIELDS, FORWARD_LINKS, Checker, check_against_oracle, dump,  # noqa: E402
+                            tshark_text)
+from rexec_oracle import read_sessions  # noqa: E402
 from tshark_run import fields  # noqa: E402
 
 FIELDS = ["stderr_port", "username", "password", "command", "status"]
@@ -98,6 +100,25 @@ def score(expected, shown):
             recovered += 1
             found.add((stream, field_name))
     return recovered, recoverable, mislabels, found
+
+
+def wrong_frames(rows, frames, completed=None):
+    """Each field where it belongs: at the frame of its last byte
+    (expected.tsv's last_byte_frame), or, named by counting back, on the
+    status frame that proves it (exec.identified_by_status); with TCP's
+    out-of-order reassembly (completed: (stream, field) -> frame, from the
+    oracle) also where the bytes up to its end are all there."""
+    wrong = []
+    for r in rows:
+        if not r["tcp.stream"]:
+            continue
+        stream, frame = int(r["tcp.stream"][0]), int(r["frame.number"][0])
+        for f in FIELDS:
+            own = frames.get((stream, f))
+            allowed = {own, (completed or {}).get((stream, f))}
+            if r["exec." + f] and own is not None and frame not in allowed and not r["exec.identified_by_status"]:
+                wrong.append(f"stream {stream} {f} shown in frame {frame}, its bytes end in frame {own}")
+    return wrong
 
 
 def conflicts_shown(rows):
@@ -168,11 +189,7 @@ LOST_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.seq", "tcp.len"
 LOST_INFO = re.compile(r"\[(\d+) bytes? lost\]")
 # Where the plugin disagrees with the wire today, and why (printed, not failed;
 # a capture that starts to agree is printed too, so the entry can go).
-KNOWN_LOST = {
-    "edit-del-command-middle.pcap":
-        "frame 13's 1000 captured bytes of the command wait for a TCP reassembly that the deleted frame "
-        "never lets complete; frame 16 counts them as lost with the 1000 never captured (2000, wire: 1000)",
-}
+KNOWN_LOST = {}
 
 
 def lost_problems(pcap):
@@ -226,15 +243,21 @@ def main():
                 identified_frame[row["capture"]][(int(row["tcp_stream"]), row["field"])] = \
                     int(row["identified_frame"])
 
-    names = ["frame.number", "tcp.stream"] + ["exec." + f for f in FIELDS] + ["exec.closed_without_reply"]
-    builtin_names = [n for n in names if n not in ("exec.status", "exec.closed_without_reply")]
+    names = ["frame.number", "tcp.stream"] + ["exec." + f for f in FIELDS] + ["exec.closed_without_reply",
+                                                                            "exec.identified_by_status"]
+    builtin_names = [n for n in names if n not in ("exec.status", "exec.closed_without_reply",
+                                                   "exec.identified_by_status")]
     passed = failed = 0
     totals = defaultdict(lambda: [0, 0, 0])
     named = defaultdict(int)
+    oracle_checks = [0, 0, 0]     # checks, whole sessions, sessions
     for capture in sorted(expected):
         pcap = os.path.join(args.dir, capture)
         want = expected[capture]
         problems = []
+        sessions = read_sessions(pcap)
+        completed = {(sess.stream, name): frame for sess in sessions
+                     for name, frame in sess.completed_frames().items()}
         runs = {"default": fields(pcap, names), "out-of-order": fields(pcap, names, extra=OOO),
                 "default, two passes": fields(pcap, names, extra=["-2"]),
                 "out-of-order, two passes": fields(pcap, names, extra=OOO + ["-2"])}
@@ -252,6 +275,8 @@ def main():
             problems += [f"{mode}: frame {r['frame.number'][0]}: closed without reply, but the daemon replied"
                          for r in rows if r["exec.closed_without_reply"] and r["tcp.stream"]
                          and int(r["tcp.stream"][0]) in replied]
+            problems += [f"{mode}: {m}" for m in
+                         wrong_frames(rows, own_frame[capture], completed if "out-of-order" in mode else None)]
         missed = sorted(k for k, v in want.items() if v is not None and k not in found_any)
         if missed:
             problems.append(f"recoverable but shown in neither mode: {missed}")
@@ -268,6 +293,15 @@ def main():
             if got != conflicts[capture]:
                 problems.append(f"{mode}: retransmission conflicts shown {sorted(got)}, "
                                 f"want {sorted(conflicts[capture])}")
+        # The independent oracle, as for the clean captures: every field,
+        # expert info and Info part, on its frame and nowhere else, in the
+        # sessions (or directions) the wire left whole.
+        oracle = Checker("plugin")
+        check_against_oracle(pcap, sessions, fields(pcap, DUMP_FIELDS + FORWARD_LINKS, extra=["-2"]), oracle)
+        problems += [f"oracle: {p}" for p in oracle.problems]
+        oracle_checks[0] += oracle.expected
+        oracle_checks[1] += sum(s.clean for s in sessions)
+        oracle_checks[2] += len(sessions)
         lost = lost_problems(pcap)
         if capture in KNOWN_LOST:
             print(f"known: {capture}: lost bytes: " +
@@ -291,6 +325,11 @@ def main():
         print(f"{who}: recovered {recovered}/{recoverable} recoverable fields, {mislabels} mislabels")
     for mode, count in named.items():
         print(f"plugin, {mode}: two passes must name {count} counted-back strings at their own frame")
+    print(f"oracle: {oracle_checks[0]} checks; {oracle_checks[1]} of {oracle_checks[2]} sessions whole on the wire "
+          "(the others: their whole direction only)")
+    if not oracle_checks[0]:
+        print("FAIL oracle: nothing checked")
+        failed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

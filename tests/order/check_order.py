@@ -8,7 +8,10 @@ over the captures, with TCP's default preferences, in three other TCP
 modes and with exec's heuristic on.  With --export, as the GUI's File >
 Export Objects > EXEC: the objects listed after the first pass and again
 after each order (file order with taps, as the dialog does) must be the
-same, bytes included, whatever was dissected in between.  Fails on any difference, and when a mode shows no exec item at all
+same, bytes included, whatever was dissected in between.  And once more as
+a live capture in the GUI dissects: each frame again right after its first
+pass (--live); every frame must then read as after a plain first pass (a
+count that grows on every pass, shown at a later frame, differs).  Fails on any difference, and when a mode shows no exec item at all
 or a real session capture (test-captures/) shows none: a test that sees
 nothing proves nothing.  Prints one line per mode and capture problem and
 closes with 'N passed, N failed'.
@@ -96,6 +99,42 @@ def run_batch(program, mode, seed, batch):
         proc.stderr.decode("utf-8", "replace")
 
 
+def live_problems(program, copies):
+    """The live order (each frame dissected again right after its first
+    pass, as a live capture in the GUI shows it) against the plain first
+    pass: the file-order text of every frame must be the same.  The small
+    captures (not the compressed floods)."""
+    small = [copy for copy, capture in copies.items() if not capture.endswith(".gz")]
+
+    def dump(extra):
+        cmd = wireshark_command([program, "--require-field", PLUGIN_FIELD, "--dump"] + extra + small)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+        texts, current = {}, None
+        for line in proc.stdout.decode("utf-8", "replace").splitlines():
+            if line.startswith("=== "):
+                current = line[4:]
+                texts[current] = []
+            elif current and not line.startswith(("ok   ", "FAIL ", "total: ")):
+                texts[current].append(line)
+        return proc.returncode, texts
+    plain_rc, plain = dump([])
+    live_rc, live = dump(["--live"])
+    problems = [f"exit {rc} ({what})" for what, rc in (("plain", plain_rc), ("live", live_rc)) if rc]
+    if not plain or not any("(exec." in line for text in plain.values() for line in text):
+        problems.append("no exec item in the plain dump: nothing was checked")
+    differing = [frame for frame in plain if live.get(frame) != plain[frame]]
+    if set(live) != set(plain):
+        problems.append(f"live order dumped {len(live)} frames, plain {len(plain)}")
+    for frame in differing[:5]:
+        problems.append(f"{frame}: live order differs\n--- plain\n" + "\n".join(plain[frame]) +
+                        "\n--- live\n" + "\n".join(live.get(frame, [])))
+    if len(differing) > 5:
+        problems.append(f"... {len(differing)} frames differ")
+    for copy, capture in copies.items():
+        problems = [p.replace(copy, capture) for p in problems]
+    return len(plain), problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--program", required=True, help="the built redissect-order")
@@ -138,6 +177,7 @@ def main():
                     for copy, capture in copies.items():
                         report = report.replace(copy, capture)
                     result["problems"].append(f"exit {returncode}\n{report}")
+        live_frames, live = live_problems(os.path.abspath(args.program), copies)
     finally:
         shutil.rmtree(workdir)
 
@@ -163,6 +203,12 @@ def main():
             print("     " + problem.replace("\n", "\n     ").rstrip())
         passed += not problems
         failed += bool(problems)
+    print(f"{'FAIL' if live else 'ok  '} live order (each frame again right after its first pass): "
+          f"{live_frames} frames, each as after a plain first pass")
+    for problem in live:
+        print("     " + problem.replace("\n", "\n     ").rstrip())
+    passed += not live
+    failed += bool(live)
     print(f"seed {args.seed}, {time.monotonic() - start:.0f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

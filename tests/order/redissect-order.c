@@ -12,7 +12,7 @@
  * text differs from its file-order text is printed with both texts.
  *
  *   redissect-order [-o PREF:VALUE]... [--enable-heuristic NAME]... [--seed N] [--max-frames N]
- *                   [--require-field NAME] [--dump] [--compare-first-pass] [--export] CAPTURE...
+ *                   [--require-field NAME] [--dump] [--compare-first-pass] [--export] [--live] CAPTURE...
  *
  * -o sets a preference as tshark's -o does, for all captures.
  * --enable-heuristic turns a heuristic dissector on, as tshark's does.
@@ -35,6 +35,8 @@
  * tree and the columns) and compares each frame's first-pass text with its
  * file-order text, but for the links to later frames and the Info column of
  * frames exec does not own: a bug that changes every later pass alike shows.
+ * --live dissects each frame again right after its first pass, as a live
+ * capture in the GUI does (its --dump must equal the plain one's).
  * Prints one line per capture and a closing 'total:' line; exits 1 when a
  * frame differs, 2 on a usage or read error.
  *
@@ -193,6 +195,14 @@ typedef struct {
 
 static char *render_dissected(epan_dissect_t *edt, column_info *cinfo, int proto, gboolean *has_protocol_items);
 
+static char *render_frame(capture_t *cap, int proto, guint32 num, gboolean *has_protocol_items);
+
+/* --live: as a live capture in the GUI, which shows each new frame (dissects
+ * it again, visited, for its row and the details pane) before the next
+ * frame's first pass: each frame is dissected again right after its first
+ * pass.  What the later passes show must not depend on it. */
+static gboolean live_order = FALSE;
+
 static gboolean
 first_pass(capture_t *cap, int proto, gboolean render)
 {
@@ -225,6 +235,10 @@ first_pass(capture_t *cap, int proto, gboolean render)
         }
         frame_list_dissected(&cap->prov, fd);
         epan_dissect_reset(edt);
+        if (live_order) {
+            gboolean has_items;
+            g_free(render_frame(cap, proto, fd->num, &has_items));
+        }
     }
     epan_dissect_free(edt);
     cap->first = render ? (char **)g_ptr_array_free(texts, FALSE) : NULL;
@@ -641,7 +655,7 @@ static int
 usage(void)
 {
     fprintf(stderr, "usage: redissect-order [-o PREF:VALUE]... [--enable-heuristic NAME]... [--seed N] "
-                    "[--max-frames N] [--require-field NAME] [--dump] [--compare-first-pass] [--export] "
+                    "[--max-frames N] [--require-field NAME] [--dump] [--compare-first-pass] [--export] [--live] "
                     "CAPTURE...\n");
     return 2;
 }
@@ -676,6 +690,8 @@ main(int argc, char *argv[])
             compare_first_pass = TRUE;
         else if (strcmp(argv[i], "--export") == 0)
             export = TRUE;
+        else if (strcmp(argv[i], "--live") == 0)
+            live_order = TRUE;
         else if (argv[i][0] == '-')
             return usage();
         else {
