@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from decimal import Decimal  # noqa: E402
 import re  # noqa: E402
 
-from rexec_oracle import HANDSHAKE, expected_experts, expected_info, read_sessions  # noqa: E402
+from rexec_oracle import HANDSHAKE, expected_experts, expected_info, read_sessions, tshark_text  # noqa: E402
 from tshark_run import fields, tshark  # noqa: E402
 
 EXEC_FIELDS = ["exec.stderr_port", "exec.stderr_port_number", "exec.username",
@@ -47,21 +47,6 @@ DUMP_FIELDS = (["frame.number", "tcp.stream"] + EXEC_FIELDS + EXEC_EXPERTS +
 # The built-in dissector has only these.
 BUILTIN_FIELDS = ["frame.number", "tcp.stream", "exec.stderr_port", "exec.username", "exec.password",
                   "exec.command", "exec.client_server_data", "exec.server_client_data"]
-
-
-def tshark_text(value: bytes) -> str:
-    """A string field as tshark -T fields prints it: UTF-8, control
-    characters as C escapes, a backslash as it is."""
-    text = value.decode("utf-8", "replace")
-    out = []
-    for ch in text:
-        if ch in "\a\b\f\n\r\t\v":
-            out.append("\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(ch)])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
-            out.append("\\x%02x" % ord(ch))
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def hexbytes(values):
@@ -293,6 +278,17 @@ FIXED_PARTS = re.compile(r"Login |Command: |Success|Error|Unknown status|\b(?:st
 COMMAND_SHOWN = 64     # a long command is matched on its first characters
 
 
+def summary_info(pcap):
+    """Frame number -> its Info column in summary output (where 4.4 and
+    later show the postdissector's parts too)."""
+    out, _ = tshark(["-r", pcap, "-o", 'gui.column.format:"No.","%m","Info","%i"'])
+    summary = {}
+    for line in out.splitlines():
+        number, _, rest = line.strip().partition(" ")
+        summary[int(number)] = rest.strip()
+    return summary
+
+
 def check_info_parts(pcap, sessions, checker):
     """Each frame of a clean session holds the fixed parts the oracle
     derives from the bytes (Stderr port N, Login U, Command: C, Success,
@@ -300,11 +296,7 @@ def check_info_parts(pcap, sessions, checker):
     Session end: stdin N, stdout N, stderr N bytes), and no other.  In
     summary output: the postdissector's parts are missing from
     _ws.col.Info on 4.4 and later."""
-    out, _ = tshark(["-r", pcap, "-o", 'gui.column.format:"No.","%m","Info","%i"'])
-    summary = {}
-    for line in out.splitlines():
-        number, _, rest = line.strip().partition(" ")
-        summary[int(number)] = rest.strip()
+    summary = summary_info(pcap)
     for sess in sessions:
         if not sess.clean:
             continue
@@ -447,11 +439,7 @@ def check_channel_events(pcap, sessions, checker):
     channels = [s for s in sessions if s.stderr_stream is not None]
     if not channels:
         return
-    out, _ = tshark(["-r", pcap, "-o", 'gui.column.format:"No.","%m","Info","%i"'])
-    summary = {}
-    for line in out.splitlines():
-        number, _, rest = line.strip().partition(" ")
-        summary[int(number)] = rest.strip()
+    summary = summary_info(pcap)
     for sess in channels:
         opened = False
         for i, (frame, from_client, syn, ack, rst) in enumerate(sess.stderr_segments):

@@ -416,9 +416,9 @@ def printable(value: bytes) -> bool:
     return all(0x20 <= b < 0x7f for b in value)
 
 
-def escaped(value: bytes) -> str:
-    """Text as Wireshark shows a string in a column: UTF-8, control
-    characters as C escapes."""
+def tshark_text(value: bytes) -> str:
+    """A string as Wireshark shows it in a column and tshark -T fields
+    prints it: UTF-8, control characters as C escapes, a backslash as it is."""
     out = []
     for ch in value.decode("utf-8", "replace"):
         if ch in "\a\b\f\n\r\t\v":
@@ -447,7 +447,7 @@ def expected_info(sess):
     if username and printable(username[0]):
         put(username[1], "Login " + username[0].decode())
     if command:
-        put(command[1], "Command: " + escaped(command[0]))
+        put(command[1], "Command: " + tshark_text(command[0]))
     if sess.status:
         byte, frame = sess.status
         # An error line in the status byte's segment says "Error: ..." itself.
