@@ -130,6 +130,7 @@ exec_first_copy_show(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_i
                                tvb_format_text(pinfo->pool, tvb, conflict->offset, conflict->length),
                                conflict->first_copy,
                                direction == EXEC_CLIENT_TO_SERVER ? "server" : "client");
-        exec_info_printf(info, "Retransmitted %s differs", field);
+        exec_info_labelled(info, "Retransmitted ", field);
+        exec_info_continue(info, " differs");
     }
 }

@@ -1,5 +1,5 @@
-/* exec-info.c: the Info column of the control connection's frames, for the
- * dissector and the session-end postdissector: the session's username and
+/* exec-info.c: the Info column of exec's frames, for the dissector, the
+ * stderr channel and the session-end postdissector: the session's username and
  * command (the two preferences), then one entry per thing the frame shows,
  * cut at the column's size.
  *
@@ -7,10 +7,7 @@
  */
 #include "exec-info.h"
 
-#include <stdio.h>
 #include <string.h>
-
-#include <wsutil/to_str.h>
 
 #include "exec-prefs.h"
 
@@ -20,13 +17,14 @@ exec_info_start(exec_info_t *info, packet_info *pinfo, gboolean after_text)
     info->pinfo = pinfo;
     info->started = after_text;
     info->length = 0;
+    info->entry_end = sizeof info->text - 1;
 }
 
 /* Appends, cut at the column's size (exec_info_write adds the terminator). */
 static void
 info_put_n(exec_info_t *info, const char *text, size_t length)
 {
-    size_t room = sizeof info->text - 1 - info->length;
+    size_t room = info->entry_end - info->length;
     length = MIN(length, room);
     memcpy(info->text + info->length, text, length);
     info->length += length;
@@ -44,9 +42,32 @@ info_put(exec_info_t *info, const char *text)
 static void
 info_entry(exec_info_t *info)
 {
+    info->entry_end = sizeof info->text - 1;
     if (info->started)
         info_put_literal(info, ", ");
     info->started = TRUE;
+}
+
+/* Starts an entry that holds text from the capture: at most a line of the
+ * tree, so that a long command stays readable. */
+static void
+info_bounded_entry(exec_info_t *info)
+{
+    info_entry(info);
+    info->entry_end = MIN(sizeof info->text - 1, info->length + ITEM_LABEL_LENGTH - 1);
+}
+
+static void
+info_put_number(exec_info_t *info, guint64 number)
+{
+    char digits[20];
+    size_t first = sizeof digits;
+
+    do {
+        digits[--first] = (char)('0' + number % 10);
+        number /= 10;
+    } while (number != 0);
+    info_put_n(info, digits + first, sizeof digits - first);
 }
 
 void
@@ -57,25 +78,43 @@ exec_info_text(exec_info_t *info, const char *text)
 }
 
 void
-exec_info_printf(exec_info_t *info, const char *format, ...)
+exec_info_labelled(exec_info_t *info, const char *label, const char *text)
 {
-    info_entry(info);
-    /* An entry is a line of the tree at most: a long command stays readable. */
-    size_t room = MIN(sizeof info->text - info->length, ITEM_LABEL_LENGTH);
-    va_list args;
-    va_start(args, format);
-    int written = vsnprintf(info->text + info->length, room, format, args);
-    va_end(args);
-    if (written > 0)
-        info->length += MIN((size_t)written, room - 1);
+    info_bounded_entry(info);
+    info_put(info, label);
+    info_put(info, text);
+}
+
+void
+exec_info_labelled_number(exec_info_t *info, const char *label, guint64 number)
+{
+    info_bounded_entry(info);
+    info_put(info, label);
+    info_put_number(info, number);
+}
+
+void
+exec_info_continue(exec_info_t *info, const char *text)
+{
+    info_put(info, text);
+}
+
+void
+exec_info_continue_number(exec_info_t *info, const char *label, guint64 number)
+{
+    info_put(info, label);
+    info_put_number(info, number);
 }
 
 void
 exec_info_write(exec_info_t *info, gboolean replace)
 {
     info->text[info->length] = '\0';
+    /* col_add_str copies a byte at a time; the frame's pool keeps a copy
+     * that col_set_str only points at. */
     if (replace)
-        col_add_str(info->pinfo->cinfo, COL_INFO, info->text);
+        col_set_str(info->pinfo->cinfo, COL_INFO, (const char *)wmem_memdup(info->pinfo->pool, info->text,
+                                                                             info->length + 1));
     else if (info->length > 0)
         col_append_str(info->pinfo->cinfo, COL_INFO, info->text);
 }
@@ -83,13 +122,10 @@ exec_info_write(exec_info_t *info, gboolean replace)
 void
 exec_info_byte_count(exec_info_t *info, const char *stream, guint32 bytes)
 {
-    char number[16];
-
-    exec_u32_to_str_buf(bytes, number, sizeof number);
     info_entry(info);
     info_put(info, stream);
     info_put_literal(info, " ");
-    info_put(info, number);
+    info_put_number(info, bytes);
     if (bytes == 1)
         info_put_literal(info, " byte");
     else

@@ -271,7 +271,7 @@ stderr_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session)
         (pinfo->srcport == session->stderr_port && addresses_equal(&pinfo->src, &session->client_addr)))
         return NULL;            /* the client's signal bytes are no object */
     const struct tcp_analysis *tcpd =
-            (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp);
+            exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp);
     exec_tcp_segment_t segment;
     if (!tcpd || !exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
         segment.nextseq == segment.seq)
@@ -325,7 +325,7 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
      * ports: no wildcard search, on every frame of every such connection. */
     conversation_t *conversation = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst, CONVERSATION_TCP,
                                                      pinfo->srcport, pinfo->destport, 0);
-    struct tcp_analysis *tcpd = conversation ? get_tcp_conversation_data(conversation, pinfo) : NULL;
+    struct tcp_analysis *tcpd = conversation ? exec_tcp_state_of_frame(conversation, proto_tcp) : NULL;
     guint32 fin_seq;
     if (!tcpd || !exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq))
         return NULL;            /* no FIN alone, or no sequence analysis to tell */
@@ -340,7 +340,7 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
 static exec_end_record_t *
 classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session)
 {
-    struct tcp_analysis *tcpd = get_tcp_conversation_data(session->conversation, pinfo);
+    struct tcp_analysis *tcpd = exec_tcp_state_of_frame(session->conversation, proto_tcp);
     if (!tcpd)
         return NULL;
     exec_direction_t direction = exec_session_direction(session, pinfo);
@@ -389,8 +389,10 @@ static void
 show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,
                  const exec_end_record_t *end)
 {
-    exec_info_printf(info, "Session end: stdin %" PRIu64 ", stdout %" PRIu64 ", stderr %" PRIu64 " bytes",
-                     end->bytes[0], end->bytes[1], end->bytes[2]);
+    exec_info_labelled_number(info, "Session end: stdin ", end->bytes[0]);
+    exec_info_continue_number(info, ", stdout ", end->bytes[1]);
+    exec_info_continue_number(info, ", stderr ", end->bytes[2]);
+    exec_info_continue(info, " bytes");
     add_count(tree, tvb, hf_exec_stdin_bytes, end->bytes[0]);
     add_count(tree, tvb, hf_exec_stdout_bytes, end->bytes[1]);
     add_count(tree, tvb, hf_exec_stderr_bytes, end->bytes[2]);

@@ -19,9 +19,9 @@
 
 #include <epan/expert.h>
 #include <epan/proto_data.h>
-#include <wsutil/str_util.h>
 
 #include "exec-export.h"
+#include "exec-info.h"
 #include "exec-takeover.h"
 #include "packet-exec.h"
 #include "ws-private.h"
@@ -138,7 +138,7 @@ exec_stderr_failed(const exec_session_t *session)
     /* The channel connected if TCP saw its SYN/ACK; a refused connect-back
      * leaves only a SYN. */
     const struct tcp_analysis *tcpd = session->stderr_conversation ?
-            (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp) : NULL;
+            exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp) : NULL;
     return session->stderr_conversation && !exec_session_port_unproven(session) && !session->stderr_payload_seen &&
            !(tcpd && exec_tcp_saw_synack(tcpd));
 }
@@ -158,7 +158,7 @@ learn_stderr_origin(exec_session_t *session, const struct tcpinfo *tcpinfo)
     if (session->stderr_origin_known || !tcpinfo)
         return;
     const struct tcp_analysis *tcpd =
-            (const struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation, proto_tcp);
+            exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp);
     const tcp_flow_t *flow = tcpd ? exec_tcp_flow_of_frame(tcpd) : NULL;
     if (flow && exec_tcp_flow_saw_syn(flow))
         session->stderr_seq_origin = exec_tcp_relative_seq() ? 1 : exec_tcp_flow_base_seq(flow) + 1;
@@ -212,7 +212,10 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
             exec_export_last_frame(pinfo, exec_tree, tvb, session);
         }
         proto_tree_add_item(exec_tree, hf_exec_stderr_data, tvb, 0, -1, ENC_NA);
-        col_add_fstr(pinfo->cinfo, COL_INFO, "stderr %u byte%s", length, plurality(length, "", "s"));
+        exec_info_t info;
+        exec_info_start(&info, pinfo, FALSE);
+        exec_info_byte_count(&info, "stderr", length);
+        exec_info_write(&info, TRUE);
         return length;
     }
     col_set_str(pinfo->cinfo, COL_INFO, "Signal");
@@ -263,8 +266,7 @@ classify_connection(tvbuff_t *tvb, packet_info *pinfo)
     exec_session_t *session = channel_session(pinfo);
     if (!session || session->stderr_abandoned || p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
         return NULL;            /* not the channel, given up, or its payload was dissected */
-    struct tcp_analysis *tcpd = (struct tcp_analysis *)conversation_get_proto_data(session->stderr_conversation,
-                                                                                   proto_tcp);
+    struct tcp_analysis *tcpd = exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp);
     if (!tcpd)
         return NULL;
     channel_connected(session, pinfo);
@@ -275,17 +277,27 @@ classify_connection(tvbuff_t *tvb, packet_info *pinfo)
 }
 
 static const char *
-event_text(wmem_allocator_t *pool, const stderr_connection_record_t *record)
+event_name(stderr_event_t event)
 {
-    switch (record->event) {
-    case STDERR_CONNECTING:
-    case STDERR_CONNECTING_AGAIN:
-        return wmem_strdup_printf(pool, "stderr channel: connecting to port %u", record->session->stderr_port);
+    switch (event) {
     case STDERR_OPENED: return "stderr channel opened";
     case STDERR_REFUSED: return "stderr channel refused";
     case STDERR_RESET: return "stderr channel reset";
     case STDERR_CLOSED: return "stderr channel closed";
     default: return "stderr channel";
+    }
+}
+
+static void
+show_event(exec_info_t *info, const stderr_connection_record_t *record)
+{
+    switch (record->event) {
+    case STDERR_CONNECTING:
+    case STDERR_CONNECTING_AGAIN:
+        exec_info_labelled_number(info, "stderr channel: connecting to port ", record->session->stderr_port);
+        return;
+    default:
+        exec_info_text(info, event_name(record->event));
     }
 }
 
@@ -307,7 +319,10 @@ exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     col_clear_fence(pinfo->cinfo, COL_INFO);
-    col_add_str(pinfo->cinfo, COL_INFO, event_text(pinfo->pool, record));
+    exec_info_t info;
+    exec_info_start(&info, pinfo, FALSE);
+    show_event(&info, record);
+    exec_info_write(&info, TRUE);
 
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
     proto_item_append_text(ti, ", stderr channel");

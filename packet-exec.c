@@ -591,7 +591,7 @@ show_stderr_port(const exec_show_t *show, const exec_piece_t *piece)
         exec_info_text(show->info, "No stderr channel");
         return;
     }
-    exec_info_printf(show->info, "Stderr port %u", piece->value);
+    exec_info_labelled_number(show->info, "Stderr port ", piece->value);
     add_frame_link(show->tree, show->tvb, hf_exec_stderr_channel_in, show->record->session->stderr_first_frame);
 }
 
@@ -602,7 +602,7 @@ show_username(const exec_show_t *show, const exec_piece_t *piece)
     if (piece->anomalies & EXEC_ANOMALY_USERNAME_TOO_LONG)
         expert_add_info(show->pinfo, item, &ei_exec_username_too_long);
     if (is_whole(piece))
-        exec_info_printf(show->info, "Login %s", piece_text(show->pinfo->pool, show->tvb, piece));
+        exec_info_labelled(show->info, "Login ", piece_text(show->pinfo->pool, show->tvb, piece));
 }
 
 static void
@@ -624,7 +624,7 @@ show_command(const exec_show_t *show, const exec_piece_t *piece)
     if ((piece->flags & EXEC_PIECE_ENDS) && status_frame > show->pinfo->num)
         add_frame_link(show->tree, show->tvb, hf_exec_response_in, status_frame);
     if (is_whole(piece))
-        exec_info_printf(show->info, "Command: %s", piece_text(show->pinfo->pool, show->tvb, piece));
+        exec_info_labelled(show->info, "Command: ", piece_text(show->pinfo->pool, show->tvb, piece));
 }
 
 static int
@@ -739,8 +739,7 @@ show_error_message(const exec_show_t *show, const exec_piece_t *piece)
     guint32 text_length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
     proto_item *item = proto_tree_add_item(show->tree, hf_exec_error_message, show->tvb, piece->offset,
                                            text_length, ENC_UTF_8);
-    const char *outcome = wmem_strdup_printf(pinfo->pool, "Error: %s",
-                                             piece_text(pinfo->pool, show->tvb, piece));
+    const char *outcome = wmem_strconcat(pinfo->pool, "Error: ", piece_text(pinfo->pool, show->tvb, piece), NULL);
     expert_add_info_format(pinfo, item, &ei_exec_login_failed, "Server refused: %s", outcome + 7);
     exec_info_text(show->info, outcome);
     if (piece->flags & EXEC_PIECE_ENDS)
@@ -768,8 +767,8 @@ show_data(const exec_show_t *show, const exec_piece_t *piece)
         break;
     default:    /* EXEC_PIECE_UNKNOWN_PHASE_DATA */
         expert_add_info(show->pinfo, item, &ei_exec_unknown_phase);
-        exec_info_printf(show->info, "%s data %u bytes (session start not captured)",
-                         client_to_server ? "Client" : "Server", piece->length);
+        exec_info_labelled_number(show->info, client_to_server ? "Client data " : "Server data ", piece->length);
+        exec_info_continue(show->info, " bytes (session start not captured)");
         show_late_name(show, piece, item);
         break;
     }
@@ -798,7 +797,8 @@ show_lost(const exec_show_t *show, const exec_piece_t *piece)
                            "%s not captured: %" PRIu64 " bytes of the %s stream missing at offset %" PRIu64,
                            exec_piece_kind_name((exec_piece_kind_t)piece->value), piece->lost,
                            show->record->client_to_server ? "client" : "server", piece->lost_at);
-    exec_info_printf(show->info, "[%" PRIu64 " bytes lost]", piece->lost);
+    exec_info_labelled_number(show->info, "[", piece->lost);
+    exec_info_continue(show->info, " bytes lost]");
 }
 
 /* One helper per kind of piece. */

@@ -25,7 +25,6 @@ typedef bool exec_heur_result_t;    /* what a heuristic dissector returns */
 #define EXEC_HAS_PLUGIN_DESCRIBE 1
 /* A field_info holds a pointer to its value from 4.2 on. */
 #define exec_finfo_uint(fi) fvalue_get_uinteger((fi)->value)
-#define exec_u32_to_str_buf uint32_to_str_buf   /* the g-named one is deprecated */
 /* Switches a heuristic dissector on by name (test programs); 4.0 also
  * takes the new state. */
 #define exec_enable_heuristic(name) proto_enable_heuristic_by_name(name)
@@ -36,7 +35,6 @@ typedef gboolean exec_heur_result_t;
 #define exec_tvb_find_u8  tvb_find_guint8
 #define EXEC_HAS_PLUGIN_DESCRIBE 0
 #define exec_finfo_uint(fi) fvalue_get_uinteger(&(fi)->value)
-#define exec_u32_to_str_buf guint32_to_str_buf
 #define exec_enable_heuristic(name) proto_enable_heuristic_by_name(name, TRUE)
 #endif
 
