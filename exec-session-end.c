@@ -36,20 +36,29 @@ static protocol_t *exec_protocol;
 static int hf_tcp_flags = -1;   /* TCP's, asked for when its sequence analysis is off */
 static int proto_tcp = -1;
 
+/* Why the server closed without a status byte, as far as the bytes say. */
+typedef enum {
+    WHY_STDERR_NOT_CONNECTED,
+    WHY_LOGIN_REFUSED,
+    WHY_REQUEST_INCOMPLETE
+} why_no_reply_t;
+
 /* What the postdissector found in a frame (first pass): a control-connection
  * FIN that ends something, the login (no status byte ever came) or the
  * session (byte counts as they stood then), and retransmitted bytes TCP
  * kept from the dissector that differ from the first copy. */
 typedef struct {
     exec_session_t *session;
-    const char *username;       /* the session's, as known at this frame */
-    const char *command;
     const exec_conflicts_t *withheld_conflicts;     /* offsets in the frame */
-    const char *why;            /* closed without reply: what the bytes say of the refusal */
     guint8   after_payload : 1;     /* the frame's payload was dissected too */
     guint8   closed_without_reply : 1;
     guint8   session_end : 1;
     guint8   stderr_never_connected : 1;
+    /* Whether the session knew its username and command at this frame
+     * (neither changes once known). */
+    guint8   shows_username : 1;
+    guint8   shows_command : 1;
+    guint8   why;                   /* closed without reply: a why_no_reply_t */
     /* Session end only (a brute-force session also closes without reply:
      * its other record has no room for them): stdin, stdout and stderr
      * bytes, as they stood then. */
@@ -138,13 +147,17 @@ nothing_missing_before_fin(const exec_session_t *session, const struct tcp_analy
     return !fin_position(session, tcpd, pinfo, direction, &position) || position == flow->next_offset;
 }
 
-/* Why the server closed without a status byte, as far as the bytes say. */
-static const char *
+static const char *const why_text[] = {
+    [WHY_STDERR_NOT_CONNECTED] = "it could not connect back to the stderr port",
+    [WHY_LOGIN_REFUSED] = "wrong password or unknown user",
+    [WHY_REQUEST_INCOMPLETE] = "the client's request was incomplete",
+};
+
+static why_no_reply_t
 why_no_reply(const exec_session_t *session)
 {
-    return exec_stderr_failed(session) ? "it could not connect back to the stderr port" :
-           exec_stream_in_data_phase(&session->stream) ? "wrong password or unknown user" :
-           "the client's request was incomplete";
+    return exec_stderr_failed(session) ? WHY_STDERR_NOT_CONNECTED :
+           exec_stream_in_data_phase(&session->stream) ? WHY_LOGIN_REFUSED : WHY_REQUEST_INCOMPLETE;
 }
 
 /* First pass: a FIN of the control connection that ends the login (the
@@ -361,8 +374,8 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
         end = new_end_record(FALSE);
     end->session = session;
     end->withheld_conflicts = withheld;
-    end->username = session->username;
-    end->command = session->command;
+    end->shows_username = session->username != NULL;
+    end->shows_command = session->command != NULL;
     end->after_payload = session->payload_frame == pinfo->num;
     return end;
 }
@@ -381,7 +394,7 @@ show_closed_without_reply(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, e
     proto_item *item = proto_tree_add_item(tree, hf_exec_closed_without_reply, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(item);
     expert_add_info_format(pinfo, item, &ei_exec_closed_without_reply,
-                           "Server closed the connection without a status byte: %s", end->why);
+                           "Server closed the connection without a status byte: %s", why_text[end->why]);
     exec_taps_queue(pinfo, end->session, "Closed without reply");
 }
 
@@ -458,7 +471,8 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     if (replace_info) {
         /* TCP fences its text on newer Wireshark: this frame is ours now. */
         col_clear_fence(pinfo->cinfo, COL_INFO);
-        exec_info_session_prefix(info, end->username, end->command);
+        exec_info_session_prefix(info, end->shows_username ? end->session->username : NULL,
+                                 end->shows_command ? end->session->command : NULL);
     }
     if (end->closed_without_reply)
         show_closed_without_reply(exec_tree, tvb, pinfo, info, end);

@@ -111,13 +111,28 @@ is_whole(const exec_piece_t *piece)
            (EXEC_PIECE_BEGINS | EXEC_PIECE_ENDS);
 }
 
-/* A string piece as printable text, terminator excluded.  format_text()'s
- * buffer keeps room to grow (about 128 bytes for a short name): a string kept
- * for the file is copied to its size, since every session keeps two. */
+/* Printable ASCII, which format_text() shows as itself (a backslash aside:
+ * Wireshark versions differ on it). */
+static gboolean
+is_plain_text(const guint8 *bytes, guint32 length)
+{
+    for (guint32 i = 0; i < length; i++)
+        if (bytes[i] < 0x20 || bytes[i] > 0x7e || bytes[i] == '\\')
+            return FALSE;
+    return TRUE;
+}
+
+/* A string piece as printable text, terminator excluded.  Most names and
+ * commands are plain text, copied as they are.  format_text()'s buffer
+ * keeps room to grow (about 128 bytes for a short name): a string kept for
+ * the file is copied to its size, since every session keeps two. */
 static const char *
 piece_text(wmem_allocator_t *scope, tvbuff_t *tvb, const exec_piece_t *piece)
 {
     guint32 length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
+    const guint8 *bytes = tvb_get_ptr(tvb, piece->offset, length);
+    if (is_plain_text(bytes, length))
+        return wmem_strndup(scope, (const char *)bytes, length);
     if (scope != wmem_file_scope())
         return tvb_format_text(scope, tvb, piece->offset, length);
     char *text = tvb_format_text(NULL, tvb, piece->offset, length);
@@ -444,18 +459,22 @@ typedef union {
         guint64  lost;
         guint64  lost_at;
     } gap;
+    exec_counted_back_t counted_back;   /* the last slot, when the record has one */
 } exec_kept_piece_t;
 
 /* The record of a frame as later passes find it: the record without its
- * pieces pointer, and the pieces in the same block. */
+ * pieces pointer, and the pieces in the same block.  The session's username
+ * and command never change once known: two bits say whether the frame
+ * showed them, not two pointers (a brute force keeps a few records per
+ * attempt). */
 typedef struct {
     exec_session_t *session;
-    const char *username;
-    const char *command;
-    exec_counted_back_t counted_back;
     guint32  consumed;
     guint8   n_pieces;
-    guint8   client_to_server;
+    guint8   client_to_server : 1;
+    guint8   shows_username : 1;
+    guint8   shows_command : 1;
+    guint8   counted_back : 1;      /* rare: in one more slot after the pieces */
     exec_kept_piece_t pieces[];
 } exec_kept_record_t;
 
@@ -463,18 +482,19 @@ typedef struct {
 static void
 keep_record(packet_info *pinfo, guint32 key, const exec_record_t *classified)
 {
-    unsigned slots = classified->n_pieces;
+    gboolean counted_back = classified->counted_back.identified != NULL;
+    unsigned slots = classified->n_pieces + (counted_back ? 1 : 0);
     for (unsigned i = 0; i < classified->n_pieces; i++)
         slots += classified->pieces[i].kind == EXEC_PIECE_LOST;
     exec_kept_record_t *kept = (exec_kept_record_t *)wmem_alloc(wmem_file_scope(),
             sizeof *kept + slots * sizeof kept->pieces[0]);
     kept->session = classified->session;
-    kept->username = classified->username;
-    kept->command = classified->command;
-    kept->counted_back = classified->counted_back;
     kept->consumed = classified->consumed;
     kept->n_pieces = classified->n_pieces;
     kept->client_to_server = classified->client_to_server;
+    kept->shows_username = classified->username != NULL;
+    kept->shows_command = classified->command != NULL;
+    kept->counted_back = counted_back;
     exec_kept_piece_t *slot = kept->pieces;
     for (unsigned i = 0; i < classified->n_pieces; i++, slot++) {
         const exec_piece_t *piece = &classified->pieces[i];
@@ -490,6 +510,8 @@ keep_record(packet_info *pinfo, guint32 key, const exec_record_t *classified)
             slot->gap.lost_at = piece->lost_at;
         }
     }
+    if (counted_back)
+        slot->counted_back = classified->counted_back;
     p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, key, kept);
 }
 
@@ -499,9 +521,8 @@ unpack_record(const exec_kept_record_t *kept, exec_record_t *record, exec_piece_
 {
     memset(record, 0, sizeof *record);
     record->session = kept->session;
-    record->username = kept->username;
-    record->command = kept->command;
-    record->counted_back = kept->counted_back;
+    record->username = kept->shows_username ? kept->session->username : NULL;
+    record->command = kept->shows_command ? kept->session->command : NULL;
     record->consumed = kept->consumed;
     record->n_pieces = kept->n_pieces;
     record->client_to_server = kept->client_to_server;
@@ -522,6 +543,8 @@ unpack_record(const exec_kept_record_t *kept, exec_record_t *record, exec_piece_
             piece->lost_at = slot->gap.lost_at;
         }
     }
+    if (kept->counted_back)
+        record->counted_back = slot->counted_back;
     return record;
 }
 
