@@ -99,21 +99,30 @@ tcp_flags_in_tree(proto_tree *tree)
     return exec_finfo_uint((field_info *)g_ptr_array_index(items, items->len - 1));
 }
 
-/* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
- * subdissector the flags of segments with payload only; a bare FIN (a frame
- * whose payload we did not just see) is found through the segment its
- * sequence analysis has just queued.  Without that analysis TCP keeps no
- * trace of the FIN, so its flags field is read from the tree. */
+/* First pass: whether this frame is a FIN without payload that TCP's
+ * sequence analysis has just queued (a frame whose payload we did not just
+ * see). */
 static gboolean
-frame_has_fin(tvbuff_t *tvb, const exec_session_t *session, const struct tcp_analysis *tcpd,
-              packet_info *pinfo, proto_tree *tree)
+is_bare_fin(tvbuff_t *tvb, const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo)
+{
+    guint32 fin_seq;
+    return session->payload_frame != pinfo->num && exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq);
+}
+
+/* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
+ * subdissector the flags of segments with payload only; a bare FIN is found
+ * through the segment its sequence analysis has just queued (bare_fin).
+ * Without that analysis TCP keeps no trace of the FIN, so its flags field is
+ * read from the tree. */
+static gboolean
+frame_has_fin(const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo,
+              proto_tree *tree, gboolean bare_fin)
 {
     if (session->payload_frame == pinfo->num)
         return session->payload_fin_frame == pinfo->num;
     exec_tcp_segment_t newest;
-    guint32 fin_seq;
     if (exec_tcp_newest_segment(tcpd, &newest))
-        return exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq);
+        return bare_fin;
     return (tcp_flags_in_tree(tree) & TH_FIN) != 0;
 }
 
@@ -163,8 +172,8 @@ why_no_reply(const exec_session_t *session)
 /* First pass: a FIN of the control connection that ends the login (the
  * server's, before any status byte) or the session (the second FIN). */
 static exec_end_record_t *
-classify_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session,
-               const struct tcp_analysis *tcpd, exec_direction_t direction)
+classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, const struct tcp_analysis *tcpd,
+               exec_direction_t direction, gboolean bare_fin)
 {
     if (session->rst_seen)
         return NULL;
@@ -174,7 +183,7 @@ classify_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session
     gboolean rst = exec_tcp_saw_rst(tcpd);
     if (rst)
         session->rst_seen = TRUE;
-    else if (session->fin_seen[direction] || !frame_has_fin(tvb, session, tcpd, pinfo, tree))
+    else if (session->fin_seen[direction] || !frame_has_fin(session, tcpd, pinfo, tree, bare_fin))
         return NULL;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !session->stream.status_seen &&
                         !session->fin_seen[direction] && session->closed_frame == 0 &&
@@ -357,17 +366,19 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
     if (!tcpd)
         return NULL;
     exec_direction_t direction = exec_session_direction(session, pinfo);
+    gboolean bare_fin = is_bare_fin(tvb, session, tcpd, pinfo);
     withheld_part_t part;
     const exec_conflicts_t *withheld = NULL;
-    /* Only for a session that keeps a first copy or exports: the search reads the frame. */
-    if ((session->first_copy || session->data_start[direction]) &&
+    /* Only for a session that keeps a first copy or exports, and a segment
+     * with bytes: the search reads the frame. */
+    if (!bare_fin && (session->first_copy || session->data_start[direction]) &&
         find_withheld_part(tvb, pinfo, session, tcpd, direction, &part)) {
         exec_withheld_t *payload = export_withheld(session, direction, &part);
         if (payload)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);
         withheld = classify_withheld(tvb, session, direction, &part);
     }
-    exec_end_record_t *end = classify_close(tvb, pinfo, tree, session, tcpd, direction);
+    exec_end_record_t *end = classify_close(pinfo, tree, session, tcpd, direction, bare_fin);
     if (!end && !withheld)
         return NULL;
     if (!end)

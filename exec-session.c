@@ -137,6 +137,20 @@ exec_session_of_conversation(packet_info *pinfo)
     return session;
 }
 
+/* An address of at most four bytes is kept in the session's own storage;
+ * a longer one (IPv6) in the file scope. */
+static void
+keep_address(address *kept, guint8 storage[4], const address *from)
+{
+    if (from->len < 0 || from->len > 4) {
+        copy_address_wmem(wmem_file_scope(), kept, from);
+        return;
+    }
+    if (from->len > 0)
+        memcpy(storage, from->data, (size_t)from->len);
+    set_address(kept, from->type, from->len, storage);
+}
+
 exec_session_t *
 exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_server)
 {
@@ -147,8 +161,8 @@ exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_s
     session = wmem_new0(wmem_file_scope(), exec_session_t);
     session->client_port = to_server ? pinfo->srcport : pinfo->destport;
     session->server_port = to_server ? pinfo->destport : pinfo->srcport;
-    copy_address_wmem(wmem_file_scope(), &session->server_addr, to_server ? &pinfo->dst : &pinfo->src);
-    copy_address_wmem(wmem_file_scope(), &session->client_addr, to_server ? &pinfo->src : &pinfo->dst);
+    keep_address(&session->server_addr, session->server_addr_bytes, to_server ? &pinfo->dst : &pinfo->src);
+    keep_address(&session->client_addr, session->client_addr_bytes, to_server ? &pinfo->src : &pinfo->dst);
 
     /* Where TCP saw a flow's SYN, stream position 0 is its first byte. */
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);

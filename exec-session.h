@@ -101,6 +101,8 @@ typedef struct exec_session {
     guint32  end_frame;         /* the frame that ended the session, if any */
     guint32  last_data_frame;   /* the last frame with payload of the session */
 
+    guint8   client_addr_bytes[4];  /* an IPv4 address's bytes, kept here: no allocation */
+    guint8   server_addr_bytes[4];
     guint8   origin_known[2];   /* seq_origin holds, per direction */
     guint8   fin_seen[2];       /* per exec_direction_t */
     guint8   n_pending;

@@ -7,6 +7,14 @@
 
 #include <string.h>
 
+/* The buffer of `length` kept bytes: whole steps, so that a handshake that
+ * comes in four pieces costs one allocation, not four. */
+static size_t
+kept_size(uint32_t length)
+{
+    return ((size_t)length + EXEC_OVERLAP_STEP - 1) / EXEC_OVERLAP_STEP * EXEC_OVERLAP_STEP;
+}
+
 bool
 exec_overlap_keeps(exec_piece_kind_t kind)
 {
@@ -46,12 +54,15 @@ exec_overlap_keep(exec_overlap_t *overlap, exec_direction_t direction,
         if (take == 0)
             return;
     }
-    uint8_t *grown = resize(flow->bytes, (size_t)flow->length + take);
-    if (!grown) {
-        flow->closed = true;
-        return;
+    size_t size = kept_size(flow->length + take);
+    if (!flow->bytes || size > kept_size(flow->length)) {
+        uint8_t *grown = resize(flow->bytes, size);
+        if (!grown) {
+            flow->closed = true;
+            return;
+        }
+        flow->bytes = grown;
     }
-    flow->bytes = grown;
     memcpy(flow->bytes + flow->length, data, take);
     flow->length = (uint16_t)(flow->length + take);
     if (!continues_field)

@@ -39,13 +39,15 @@
 #define EXEC_OVERLAP_SERVER_CAP 256
 /* Fields per direction: four handshake strings, or status and error line. */
 #define EXEC_OVERLAP_MAX_FIELDS 4
+/* The kept bytes' buffer grows by this much (both caps are multiples). */
+#define EXEC_OVERLAP_STEP 32
 
 /* Grows (or first allocates, ptr NULL) a buffer, as realloc() does; the
  * caller picks the allocator (the plugin: wmem file scope). */
 typedef void *(*exec_overlap_resize_fn)(void *ptr, size_t size);
 
 typedef struct {
-    uint8_t *bytes;         /* stream positions 0 .. length-1, exactly sized */
+    uint8_t *bytes;         /* stream positions 0 .. length-1, in whole EXEC_OVERLAP_STEPs */
     uint16_t length;
     uint16_t field_end[EXEC_OVERLAP_MAX_FIELDS];   /* position after each field */
     uint8_t  field_kind[EXEC_OVERLAP_MAX_FIELDS];  /* its exec_piece_kind_t */
