@@ -73,12 +73,16 @@ static const value_string signal_names[] = {
  * announced ports says first. */
 static wmem_map_t *channels_by_port;
 static guint8 announced_ports[(G_MAXUINT16 + 1) / 8];
+/* Whether any session of the file announced a channel (most brute-force
+ * tools announce none): if not, no frame needs a look. */
+static gboolean channels_announced;
 
 static void
 channels_init(void)
 {
     channels_by_port = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     memset(announced_ports, 0, sizeof announced_ports);
+    channels_announced = FALSE;
 }
 
 /* First pass: the session whose stderr channel this frame is on, or NULL. */
@@ -117,6 +121,7 @@ exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
     session->stderr_conversation = channel;
     session->stderr_port = port;
     wmem_map_insert(channels_by_port, GUINT_TO_POINTER(port), session);
+    channels_announced = TRUE;
     if (port <= G_MAXUINT16)
         announced_ports[port / 8] |= (guint8)(1 << (port % 8));
 }
@@ -305,6 +310,8 @@ exec_session_t *
 exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     stderr_connection_record_t *record;
+    if (!channels_announced)
+        return NULL;
     if (PINFO_FD_VISITED(pinfo)) {
         record = (stderr_connection_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec,
                                                                 EXEC_KEY_STDERR_CONNECTION);
