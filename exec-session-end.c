@@ -293,7 +293,7 @@ stderr_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session)
         (pinfo->srcport == session->stderr_port && addresses_equal(&pinfo->src, &session->client_addr)))
         return NULL;            /* the client's signal bytes are no object */
     const struct tcp_analysis *tcpd =
-            exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp);
+            exec_tcp_state(session->stderr_conversation, proto_tcp);
     exec_tcp_segment_t segment;
     if (!tcpd || !exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
         segment.nextseq == segment.seq)
@@ -347,7 +347,7 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
      * ports: no wildcard search, on every frame of every such connection. */
     conversation_t *conversation = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst, CONVERSATION_TCP,
                                                      pinfo->srcport, pinfo->destport, 0);
-    struct tcp_analysis *tcpd = conversation ? exec_tcp_state_of_frame(conversation, proto_tcp) : NULL;
+    struct tcp_analysis *tcpd = conversation ? exec_tcp_state(conversation, proto_tcp) : NULL;
     guint32 fin_seq;
     if (!tcpd || !exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq))
         return NULL;            /* no FIN alone, or no sequence analysis to tell */
@@ -362,7 +362,7 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
 static exec_end_record_t *
 classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session)
 {
-    struct tcp_analysis *tcpd = exec_tcp_state_of_frame(session->conversation, proto_tcp);
+    struct tcp_analysis *tcpd = exec_tcp_state(session->conversation, proto_tcp);
     if (!tcpd)
         return NULL;
     exec_direction_t direction = exec_session_direction(session, pinfo);

@@ -143,7 +143,7 @@ exec_stderr_failed(const exec_session_t *session)
     /* The channel connected if TCP saw its SYN/ACK; a refused connect-back
      * leaves only a SYN. */
     const struct tcp_analysis *tcpd = session->stderr_conversation ?
-            exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp) : NULL;
+            exec_tcp_state(session->stderr_conversation, proto_tcp) : NULL;
     return session->stderr_conversation && !exec_session_port_unproven(session) && !session->stderr_payload_seen &&
            !(tcpd && exec_tcp_saw_synack(tcpd));
 }
@@ -163,7 +163,7 @@ learn_stderr_origin(exec_session_t *session, const struct tcpinfo *tcpinfo)
     if (session->stderr_origin_known || !tcpinfo)
         return;
     const struct tcp_analysis *tcpd =
-            exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp);
+            exec_tcp_state(session->stderr_conversation, proto_tcp);
     const tcp_flow_t *flow = tcpd ? exec_tcp_flow_of_frame(tcpd) : NULL;
     if (flow && exec_tcp_flow_saw_syn(flow))
         session->stderr_seq_origin = exec_tcp_relative_seq() ? 1 : exec_tcp_flow_base_seq(flow) + 1;
@@ -271,7 +271,7 @@ classify_connection(tvbuff_t *tvb, packet_info *pinfo)
     exec_session_t *session = channel_session(pinfo);
     if (!session || session->stderr_abandoned || p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
         return NULL;            /* not the channel, given up, or its payload was dissected */
-    struct tcp_analysis *tcpd = exec_tcp_state_of_frame(session->stderr_conversation, proto_tcp);
+    struct tcp_analysis *tcpd = exec_tcp_state(session->stderr_conversation, proto_tcp);
     if (!tcpd)
         return NULL;
     channel_connected(session, pinfo);

@@ -68,12 +68,13 @@ exec_tcp_flow_opposite(const struct tcp_analysis *tcpd)
     return tcpd->rev;
 }
 
-/* The conversation's TCP state as TCP left it after dissecting this frame
- * (proto_tcp: TCP's protocol id): its fwd flow is the frame's, as
- * get_tcp_conversation_data() would work out again, at three times the
- * cost.  NULL when TCP keeps none for the conversation. */
+/* The conversation's TCP state (proto_tcp: TCP's protocol id), as TCP left
+ * it: its fwd flow is the one of the frame TCP dissected last, so for the
+ * frame being dissected it is what get_tcp_conversation_data() would work
+ * out again, at three times the cost.  NULL when TCP keeps none for the
+ * conversation. */
 static inline struct tcp_analysis *
-exec_tcp_state_of_frame(const conversation_t *conversation, int proto_tcp)
+exec_tcp_state(const conversation_t *conversation, int proto_tcp)
 {
     return (struct tcp_analysis *)conversation_get_proto_data(conversation, proto_tcp);
 }
