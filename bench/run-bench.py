@@ -48,6 +48,7 @@ CACHE = Path("/var/cache/exec-dissector/bench")
 WORK = CACHE / "work"                  # captures, HOMEs, callgrind files
 # One build folder per checkout: a CMake cache belongs to one source folder.
 BUILD = CACHE / ("build-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:12])
+BUILD_NOLTO = BUILD.with_name(BUILD.name + "-nolto")     # for massif (see home())
 GLOBAL_PLUGINS = WORK / "global-plugins"   # no installed exec.so: tests/plugin-home.sh
 PY = "/usr/bin/python3"
 
@@ -103,7 +104,9 @@ def run(cmd, **kw):
 
 
 def home(config):
-    return WORK / ("home-plugin" if config == "plugin" else "home-empty")
+    """plugin-nolto: the plugin built without link-time optimisation, for massif (the same
+    allocations, each under the function that makes it)."""
+    return WORK / (f"home-{config}" if config in ("plugin", "plugin-nolto") else "home-empty")
 
 
 def as_nobody(config, argv, extra_env=()):
@@ -127,15 +130,16 @@ def mode_args(config, mode):
 
 def build():
     log("building the plugin and the helpers")
-    run(["cmake", "-S", str(ROOT), "-B", str(BUILD), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
-         "-DEXEC_INSTALL_USER=OFF"], stdout=subprocess.DEVNULL)
-    run(["cmake", "--build", str(BUILD), "-j", str(os.cpu_count())], stdout=subprocess.DEVNULL)
     version = re.search(r"Wireshark\) (\d+\.\d+)", run(["tshark", "--version"],
                                                       capture_output=True).stdout).group(1)
-    plugin_dir = home("plugin") / f".local/lib/wireshark/plugins/{version}/epan"
-    plugin_dir.mkdir(parents=True, exist_ok=True)
+    for config, build_dir, lto in (("plugin", BUILD, "ON"), ("plugin-nolto", BUILD_NOLTO, "OFF")):
+        run(["cmake", "-S", str(ROOT), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+             "-DEXEC_INSTALL_USER=OFF", f"-DEXEC_LTO={lto}"], stdout=subprocess.DEVNULL)
+        run(["cmake", "--build", str(build_dir), "-j", str(os.cpu_count())], stdout=subprocess.DEVNULL)
+        plugin_dir = home(config) / f".local/lib/wireshark/plugins/{version}/epan"
+        plugin_dir.mkdir(parents=True, exist_ok=True)
+        run(["cp", str(build_dir / "exec.so"), str(plugin_dir)])
     home("builtin").mkdir(parents=True, exist_ok=True)
-    run(["cp", str(BUILD / "exec.so"), str(plugin_dir)])
     run(["rm", "-rf", str(GLOBAL_PLUGINS)])
     run(["bash", "-c", '. "$0" && global_plugins_without_exec "$1"',
          str(ROOT / "tests/plugin-home.sh"), str(GLOBAL_PLUGINS)])
@@ -496,8 +500,8 @@ def massif(config, pcap, out):
     has its own call stack; the plugin preloaded, so that it is still mapped when massif names
     the functions at exit (tshark unloads its plugins before)."""
     env = ["WIRESHARK_DEBUG_WMEM_OVERRIDE=simple"]
-    if config == "plugin":
-        env.append(f"LD_PRELOAD={next(home('plugin').glob('.local/lib/wireshark/plugins/*/epan/exec.so'))}")
+    if config.startswith("plugin"):
+        env.append(f"LD_PRELOAD={next(home(config).glob('.local/lib/wireshark/plugins/*/epan/exec.so'))}")
     cmd = as_nobody(config, ["valgrind", "--tool=massif", "--threshold=0.01", "--depth=40",
                              f"--massif-out-file={out}", "tshark", "-r", str(pcap)], env)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -540,7 +544,7 @@ def dense_measure(runs):
         parts = {}
         for shape, n in [(sh, small) for sh in DENSE_SHAPES] + [DENSE_TABLE]:
             out = WORK / "cg" / f"massif-{shape}-{n}.out"
-            massif("plugin", caps[(shape, n)][0], out)
+            massif("plugin-nolto", caps[(shape, n)][0], out)
             parts[shape] = massif_parts(out, caps[(shape, n)][1]["sessions"])
     return caps, times, counts, parts
 
