@@ -266,20 +266,28 @@ classify_withheld(tvbuff_t *tvb, const exec_session_t *session, exec_direction_t
                                    part->length, part->offset);
 }
 
+/* Withheld bytes for the export (exec-export.c), kept with their frame. */
+static exec_withheld_t *
+new_withheld(exec_session_t *session, gboolean stderr_channel, exec_direction_t direction, guint64 position,
+             guint32 offset, guint32 length)
+{
+    exec_withheld_t *found = wmem_new(wmem_file_scope(), exec_withheld_t);
+    found->session = session;
+    found->stderr_channel = stderr_channel;
+    found->direction = direction;
+    found->position = position;
+    found->offset = offset;
+    found->length = length;
+    return found;
+}
+
 /* First pass: the withheld bytes for the export (exec-export.c), or NULL. */
 static exec_withheld_t *
 export_withheld(exec_session_t *session, exec_direction_t direction, const withheld_part_t *part)
 {
     if (!session->data_start[direction] || part->length == 0)
         return NULL;
-    exec_withheld_t *found = wmem_new(wmem_file_scope(), exec_withheld_t);
-    found->session = session;
-    found->stderr_channel = FALSE;
-    found->direction = direction;
-    found->position = part->position;
-    found->offset = part->offset;
-    found->length = part->length;
-    return found;
+    return new_withheld(session, FALSE, direction, part->position, part->offset, part->length);
 }
 
 /* First pass: the payload of a segment the daemon sent on the stderr
@@ -299,14 +307,10 @@ stderr_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session)
         segment.nextseq == segment.seq)
         return NULL;
     const tcp_flow_t *flow = exec_tcp_flow_of_frame(tcpd);
-    if (!session->stderr_origin_known) {
-        /* The channel's first bytes may be these: its position 0 follows
-         * the daemon's SYN (exec-stderr.c learns it the same way). */
-        if (!exec_tcp_flow_saw_syn(flow))
-            return NULL;
-        session->stderr_seq_origin = exec_tcp_relative_seq() ? 1 : exec_tcp_flow_base_seq(flow) + 1;
-        session->stderr_origin_known = TRUE;
-    }
+    /* The channel's first bytes may be these: its position 0 follows the
+     * daemon's SYN. */
+    if (!session->stderr_origin_known && !exec_stderr_origin_from_syn(session, flow))
+        return NULL;
     guint32 captured = tvb_captured_length(tvb);
     exec_frame_payload_t payload;
     if (!exec_frame_find_tcp_payload(tvb_get_ptr(tvb, 0, captured), captured, (guint16)pinfo->srcport,
@@ -315,14 +319,8 @@ stderr_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session)
         return NULL;
     /* In the units TCP hands the dissector, as exec_export_stderr's. */
     guint32 seq = exec_tcp_relative_seq() ? segment.seq - exec_tcp_flow_base_seq(flow) : segment.seq;
-    exec_withheld_t *found = wmem_new(wmem_file_scope(), exec_withheld_t);
-    found->session = session;
-    found->stderr_channel = TRUE;
-    found->direction = EXEC_SERVER_TO_CLIENT;
-    found->position = (guint32)(seq - session->stderr_seq_origin);
-    found->offset = payload.offset;
-    found->length = payload.length;
-    return found;
+    return new_withheld(session, TRUE, EXEC_SERVER_TO_CLIENT, (guint32)(seq - session->stderr_seq_origin),
+                        payload.offset, payload.length);
 }
 
 /* First pass: a control connection that never carried a byte (a client

@@ -157,18 +157,25 @@ exec_stderr_session_ended(exec_session_t *session)
 
 /* First pass: the TCP sequence number of the channel's stream position 0,
  * for the export: after the daemon's SYN, or the first server bytes seen. */
+gboolean
+exec_stderr_origin_from_syn(exec_session_t *session, const tcp_flow_t *flow)
+{
+    if (!flow || !exec_tcp_flow_saw_syn(flow))
+        return FALSE;
+    session->stderr_seq_origin = exec_tcp_relative_seq() ? 1 : exec_tcp_flow_base_seq(flow) + 1;
+    session->stderr_origin_known = TRUE;
+    return TRUE;
+}
+
 static void
 learn_stderr_origin(exec_session_t *session, const struct tcpinfo *tcpinfo)
 {
     if (session->stderr_origin_known || !tcpinfo)
         return;
-    const struct tcp_analysis *tcpd =
-            exec_tcp_state(session->stderr_conversation, proto_tcp);
-    const tcp_flow_t *flow = tcpd ? exec_tcp_flow_of_frame(tcpd) : NULL;
-    if (flow && exec_tcp_flow_saw_syn(flow))
-        session->stderr_seq_origin = exec_tcp_relative_seq() ? 1 : exec_tcp_flow_base_seq(flow) + 1;
-    else
-        session->stderr_seq_origin = tcpinfo->seq;
+    const struct tcp_analysis *tcpd = exec_tcp_state(session->stderr_conversation, proto_tcp);
+    if (exec_stderr_origin_from_syn(session, tcpd ? exec_tcp_flow_of_frame(tcpd) : NULL))
+        return;
+    session->stderr_seq_origin = tcpinfo->seq;
     session->stderr_origin_known = TRUE;
 }
 

@@ -25,6 +25,10 @@ gboolean exec_stderr_failed(const exec_session_t *session);
  * dissector none of its payload (a frame without payload, or one TCP
  * withheld), else NULL. */
 exec_session_t *exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+/* First pass: the TCP sequence number of the channel's stream position 0
+ * (session->stderr_seq_origin), after the daemon's SYN; FALSE, and nothing
+ * learnt, when TCP did not see that SYN on this flow. */
+gboolean exec_stderr_origin_from_syn(exec_session_t *session, const tcp_flow_t *flow);
 /* The note that the announced channel never connected, on item. */
 void exec_stderr_add_never_connected(packet_info *pinfo, proto_item *item);
 

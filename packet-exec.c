@@ -677,16 +677,12 @@ show_late_name(const exec_show_t *show, const exec_piece_t *piece, proto_item *i
     proto_tree *subtree = proto_item_add_subtree(item, ett_exec_identified);
     proto_item *named = proto_tree_add_item(subtree, string_field(kind), show->tvb, piece->offset, piece->length,
                                             ENC_UTF_8);
-    if (late->by_channel)
-        expert_add_info_format(pinfo, named, &ei_exec_identified_later,
-                               "Identified as the %s by the stderr channel in frame %u (the daemon connected "
-                               "back to the port the client's first captured string holds)",
-                               exec_piece_kind_name(kind), late->by_frame);
-    else
-        expert_add_info_format(pinfo, named, &ei_exec_identified_later,
-                               "Identified as the %s by the success status in frame %u (counting back from "
-                               "the client position it acknowledges)", exec_piece_kind_name(kind),
-                               late->by_frame);
+    expert_add_info_format(pinfo, named, &ei_exec_identified_later, "Identified as the %s by the %s in frame %u (%s)",
+                           exec_piece_kind_name(kind), late->by_channel ? "stderr channel" : "success status",
+                           late->by_frame,
+                           late->by_channel ? "the daemon connected back to the port the client's first "
+                                              "captured string holds" :
+                                              "counting back from the client position it acknowledges");
     if (kind == EXEC_PIECE_STDERR_PORT)
         add_frame_link(subtree, show->tvb, hf_exec_stderr_channel_in, late->by_frame);
     if (kind == EXEC_PIECE_PASSWORD)
