@@ -12,11 +12,11 @@
 #include "exec-session-end.h"
 
 #include <epan/expert.h>
-#include <epan/proto_data.h>
 
 #include "exec-export.h"
 #include "exec-first-copy.h"
 #include "exec-frame.h"
+#include "exec-frame-records.h"
 #include "exec-info.h"
 #include "exec-session.h"
 #include "exec-stderr.h"
@@ -32,6 +32,9 @@ static int hf_exec_stderr_bytes = -1;
 static expert_field ei_exec_closed_without_reply = EI_INIT;
 
 static dissector_handle_t session_end_handle;
+/* What the first pass found in a frame, tagged with what it is. */
+enum { RECORD_SESSION_END, RECORD_EXPORT_WITHHELD };
+static exec_frame_records_t *end_records;
 static protocol_t *exec_protocol;
 static int hf_tcp_flags = -1;   /* TCP's, asked for when its sequence analysis is off */
 static int proto_tcp = -1;
@@ -76,6 +79,12 @@ new_end_record(gboolean session_end)
 /* Without TCP's sequence analysis, the postdissector needs TCP's flags
  * field to see a FIN.  Asking for a field makes Wireshark build a protocol
  * tree for every frame, so only in that mode. */
+static void
+records_init(void)
+{
+    end_records = exec_frame_records_new();
+}
+
 static void
 want_tcp_flags_without_sequence_analysis(void)
 {
@@ -373,7 +382,7 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
         find_withheld_part(tvb, pinfo, session, tcpd, direction, &part)) {
         exec_withheld_t *payload = export_withheld(session, direction, &part);
         if (payload)
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);
+            exec_frame_records_add(end_records, pinfo->num, RECORD_EXPORT_WITHHELD, payload);
         withheld = classify_withheld(tvb, session, direction, &part);
     }
     exec_end_record_t *end = classify_close(pinfo, tree, session, tcpd, direction, bare_fin);
@@ -436,14 +445,15 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     if (!PINFO_FD_VISITED(pinfo)) {
         exec_withheld_t *payload = channel_of ? stderr_withheld(tvb, pinfo, channel_of) : NULL;
         if (payload)
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_EXPORT_WITHHELD, payload);
+            exec_frame_records_add(end_records, pinfo->num, RECORD_EXPORT_WITHHELD, payload);
     }
 
     /* The FIN may share the frame with payload: a key no sequence number
      * takes, under the shared id (the built-in keeps no frame data). */
     exec_end_record_t *end;
     if (PINFO_FD_VISITED(pinfo)) {
-        end = (exec_end_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END);
+        const exec_frame_record_t *found = exec_frame_records_find(end_records, pinfo->num, RECORD_SESSION_END);
+        end = found ? (exec_end_record_t *)found->data : NULL;
     } else {
         /* The control dissector has just seen this frame's payload: no
          * need to look the session up again. */
@@ -454,13 +464,13 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
             session = session_without_payload(tvb, pinfo);
         end = session ? classify_end(tvb, pinfo, tree, session) : NULL;
         if (end)
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_SESSION_END, end);
+            exec_frame_records_add(end_records, pinfo->num, RECORD_SESSION_END, end);
     }
     if (export_wanted) {
-        const exec_withheld_t *withheld = (const exec_withheld_t *)p_get_proto_data(wmem_file_scope(), pinfo,
-                                                                                  proto_exec, EXEC_KEY_EXPORT_WITHHELD);
+        const exec_frame_record_t *withheld = exec_frame_records_find(end_records, pinfo->num,
+                                                                      RECORD_EXPORT_WITHHELD);
         if (withheld)
-            exec_export_withheld(pinfo, tvb, withheld);
+            exec_export_withheld(pinfo, tvb, (const exec_withheld_t *)withheld->data);
     }
     if (!end)
         return 0;
@@ -519,6 +529,7 @@ proto_register_exec_session_end(void)
     };
     exec_register_fields(hf, array_length(hf));
     exec_register_experts(ei, array_length(ei));
+    register_init_routine(records_init);
     register_init_routine(want_tcp_flags_without_sequence_analysis);
 }
 

@@ -113,13 +113,6 @@ typedef struct exec_session {
     guint8   stderr_origin_known : 1;
 } exec_session_t;
 
-/* Frame data of the postdissectors, under proto_exec (the built-in keeps
- * none; the control dissector keys its records by sequence number under
- * proto_exec_plugin): a frame can hold both. */
-#define EXEC_KEY_SESSION_END        0
-#define EXEC_KEY_STDERR_CONNECTION  1
-#define EXEC_KEY_EXPORT_WITHHELD    2   /* exec-export.h: exec_withheld_t */
-
 /* Registration and handoff (exec-session.c). */
 void exec_session_register(void);
 void exec_session_handoff(void);

@@ -18,9 +18,9 @@
 #include <string.h>
 
 #include <epan/expert.h>
-#include <epan/proto_data.h>
 
 #include "exec-export.h"
+#include "exec-frame-records.h"
 #include "exec-info.h"
 #include "exec-takeover.h"
 #include "packet-exec.h"
@@ -37,8 +37,10 @@ static expert_field ei_exec_stderr_never_connected = EI_INIT;
 static dissector_handle_t stderr_handle;
 static int proto_tcp = -1;
 
-/* What a channel frame without payload is, decided on the first pass. */
+/* What a frame of the channel is, decided on the first pass: payload, or
+ * for the frames without, what happened to the connection. */
 typedef enum {
+    STDERR_PAYLOAD,         /* dissected by dissect_exec_stderr */
     STDERR_CONNECTING,      /* the daemon's SYN */
     STDERR_CONNECTING_AGAIN,    /* its retransmission: no answer yet */
     STDERR_OPENED,          /* the client's SYN/ACK */
@@ -48,10 +50,8 @@ typedef enum {
     STDERR_ACK              /* anything else: an acknowledgement */
 } stderr_event_t;
 
-typedef struct {
-    exec_session_t *session;
-    stderr_event_t event;
-} stderr_connection_record_t;
+/* The channel's frames, tagged with their stderr_event_t, with their session. */
+static exec_frame_records_t *channel_frames;
 
 /* Linux numbering: the daemon passes the byte to kill(2) as it is. */
 static const value_string signal_names[] = {
@@ -81,6 +81,7 @@ static void
 channels_init(void)
 {
     channels_by_port = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    channel_frames = exec_frame_records_new();
     memset(announced_ports, 0, sizeof announced_ports);
     channels_announced = FALSE;
 }
@@ -193,10 +194,10 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
     if (!PINFO_FD_VISITED(pinfo)) {
         if (session->stderr_abandoned)
             return 0;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0, session);
+        exec_frame_records_add(channel_frames, pinfo->num, STDERR_PAYLOAD, session);
         channel_connected(session, pinfo);
         session->stderr_payload_seen = TRUE;
-    } else if (!p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0)) {
+    } else if (!exec_frame_records_find(channel_frames, pinfo->num, STDERR_PAYLOAD)) {
         return 0;
     }
 
@@ -272,20 +273,21 @@ classify_connection_frame(tvbuff_t *tvb, exec_session_t *session, const struct t
     return (gained & TCP_COMPLETENESS_FIN) ? STDERR_CLOSED : STDERR_ACK;
 }
 
-static stderr_connection_record_t *
-classify_connection(tvbuff_t *tvb, packet_info *pinfo)
+/* First pass: the session whose channel this payload-less frame is on, and
+ * what it is, or NULL. */
+static exec_session_t *
+classify_connection(tvbuff_t *tvb, packet_info *pinfo, stderr_event_t *event)
 {
     exec_session_t *session = channel_session(pinfo);
-    if (!session || session->stderr_abandoned || p_get_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, 0))
+    if (!session || session->stderr_abandoned ||
+        exec_frame_records_find(channel_frames, pinfo->num, STDERR_PAYLOAD))
         return NULL;            /* not the channel, given up, or its payload was dissected */
     struct tcp_analysis *tcpd = exec_tcp_state(session->stderr_conversation, proto_tcp);
     if (!tcpd)
         return NULL;
     channel_connected(session, pinfo);
-    stderr_connection_record_t *record = wmem_new(wmem_file_scope(), stderr_connection_record_t);
-    record->session = session;
-    record->event = classify_connection_frame(tvb, session, tcpd, pinfo);
-    return record;
+    *event = classify_connection_frame(tvb, session, tcpd, pinfo);
+    return session;
 }
 
 static const char *
@@ -301,56 +303,57 @@ event_name(stderr_event_t event)
 }
 
 static void
-show_event(exec_info_t *info, const stderr_connection_record_t *record)
+show_event(exec_info_t *info, stderr_event_t event, const exec_session_t *session)
 {
-    switch (record->event) {
+    switch (event) {
     case STDERR_CONNECTING:
     case STDERR_CONNECTING_AGAIN:
-        exec_info_labelled_number(info, "stderr channel: connecting to port ", record->session->stderr_port);
+        exec_info_labelled_number(info, "stderr channel: connecting to port ", session->stderr_port);
         return;
     default:
-        exec_info_text(info, event_name(record->event));
+        exec_info_text(info, event_name(event));
     }
 }
 
 exec_session_t *
 exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
-    stderr_connection_record_t *record;
-    if (!channels_announced)
-        return NULL;
+    exec_session_t *session;
+    stderr_event_t event;
     if (PINFO_FD_VISITED(pinfo)) {
-        record = (stderr_connection_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_exec,
-                                                                EXEC_KEY_STDERR_CONNECTION);
+        const exec_frame_record_t *found = exec_frame_records_first(channel_frames, pinfo->num);
+        if (!found || found->tag == STDERR_PAYLOAD)
+            return NULL;
+        session = (exec_session_t *)found->data;
+        event = (stderr_event_t)found->tag;
     } else {
-        record = classify_connection(tvb, pinfo);
-        if (record)
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_exec, EXEC_KEY_STDERR_CONNECTION, record);
+        session = classify_connection(tvb, pinfo, &event);
+        if (!session)
+            return NULL;
+        exec_frame_records_add(channel_frames, pinfo->num, event, session);
     }
-    if (!record)
-        return NULL;
 
     col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     col_clear_fence(pinfo->cinfo, COL_INFO);
     exec_info_t info;
     exec_info_start(&info, pinfo, FALSE);
-    show_event(&info, record);
+    show_event(&info, event, session);
     exec_info_write(&info, TRUE);
 
     proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
     proto_item_append_text(ti, ", stderr channel");
     proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
     proto_item *link = proto_tree_add_uint(exec_tree, hf_exec_stderr_channel, tvb, 0, 0,
-                                           record->session->port_frame);
+                                           session->port_frame);
     proto_item_set_generated(link);
     /* What this frame itself shows; that the channel never connected is
      * known only at the session's end, and said there. */
-    if (record->event == STDERR_REFUSED)
+    if (event == STDERR_REFUSED)
         expert_add_info(pinfo, link, &ei_exec_stderr_refused);
-    else if (record->event == STDERR_CONNECTING_AGAIN)
+    else if (event == STDERR_CONNECTING_AGAIN)
         expert_add_info(pinfo, link, &ei_exec_stderr_unanswered);
-    return record->session;
+    return session;
 }
 
 void

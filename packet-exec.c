@@ -14,12 +14,12 @@
 #include "packet-exec.h"
 
 #include <epan/expert.h>
-#include <epan/proto_data.h>
 #include <epan/strutil.h>
 #include <wsutil/str_util.h>
 
 #include "exec-export.h"
 #include "exec-first-copy.h"
+#include "exec-frame-records.h"
 #include "exec-info.h"
 #include "exec-session.h"
 #include "exec-stderr.h"
@@ -69,6 +69,9 @@ static expert_field ei_exec_early_success = EI_INIT;
 static gint ett_exec_identified = -1;
 
 static dissector_handle_t exec_handle;
+/* The records of the frames this dissector classified, tagged with the
+ * sequence number TCP handed (one frame can come in two calls). */
+static exec_frame_records_t *kept_records;
 
 static const value_string exec_status_vals[] = {
     { 0, "Success" },
@@ -512,7 +515,7 @@ keep_record(packet_info *pinfo, guint32 key, const exec_record_t *classified)
     }
     if (counted_back)
         slot->counted_back = classified->counted_back;
-    p_add_proto_data(wmem_file_scope(), pinfo, proto_exec_plugin, key, kept);
+    exec_frame_records_add(kept_records, pinfo->num, key, kept);
 }
 
 /* Later passes: a kept record as the engine's pieces, in `pieces`. */
@@ -871,8 +874,8 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * Later passes find the first pass's record there, or make a plain data
      * frame's again. */
     guint32 key = tcpinfo ? tcpinfo->seq : 0;
-    const exec_kept_record_t *kept = (const exec_kept_record_t *)p_get_proto_data(wmem_file_scope(), pinfo,
-                                                                                  proto_exec_plugin, key);
+    const exec_frame_record_t *found = exec_frame_records_find(kept_records, pinfo->num, key);
+    const exec_kept_record_t *kept = found ? (const exec_kept_record_t *)found->data : NULL;
     exec_record_t unkept;       /* the record this call shows */
     exec_segment_t segment;     /* its pieces */
     exec_record_t *record;
@@ -979,6 +982,12 @@ dissect_exec_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *dat
 }
 
 /* ---- Registration ---- */
+
+static void
+records_init(void)
+{
+    kept_records = exec_frame_records_new();
+}
 
 void
 proto_register_exec_control(void)
@@ -1101,6 +1110,7 @@ proto_register_exec_control(void)
     static gint *ett[] = { &ett_exec_identified };
     proto_register_subtree_array(ett, array_length(ett));
     exec_handle = create_dissector_handle(dissect_exec, proto_exec);
+    register_init_routine(records_init);
 }
 
 void
