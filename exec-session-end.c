@@ -458,9 +458,9 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         /* The control dissector has just seen this frame's payload: no
          * need to look the session up again. */
         exec_session_t *session = exec_session_with_payload_in(pinfo);
-        if (!session && exec_sessions_seen() != 0)
+        if (!session && !channel_of && exec_sessions_seen() != 0)
             session = exec_session_find(pinfo);
-        if (!session)
+        if (!session && !channel_of)    /* a channel's frame is no control connection's */
             session = session_without_payload(tvb, pinfo);
         end = session ? classify_end(tvb, pinfo, tree, session) : NULL;
         if (end)
@@ -475,8 +475,8 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     if (!end)
         return 0;
 
-    proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
-    proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
+    proto_item *ti;
+    proto_tree *exec_tree = exec_add_subtree(tree, tvb, 0, &ti);
     /* A close mark makes the frame exec's; withheld bytes alone leave it
      * TCP's retransmission, with exec's warning after TCP's text. */
     gboolean closes = end->closed_without_reply || end->session_end;

@@ -206,9 +206,9 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
     guint length = tvb_captured_length(tvb);
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
-    proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, -1, ENC_NA);
+    proto_item *ti;
+    proto_tree *exec_tree = exec_add_subtree(tree, tvb, -1, &ti);
     proto_item_append_text(ti, ", stderr channel");
-    proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
     proto_item *link = proto_tree_add_uint(exec_tree, hf_exec_stderr_channel, tvb, 0, 0,
                                            session->port_frame);
     proto_item_set_generated(link);
@@ -302,16 +302,21 @@ event_name(stderr_event_t event)
     }
 }
 
+/* In place of TCP's text. */
 static void
-show_event(exec_info_t *info, stderr_event_t event, const exec_session_t *session)
+show_event(packet_info *pinfo, stderr_event_t event, const exec_session_t *session)
 {
     switch (event) {
     case STDERR_CONNECTING:
-    case STDERR_CONNECTING_AGAIN:
-        exec_info_labelled_number(info, "stderr channel: connecting to port ", session->stderr_port);
+    case STDERR_CONNECTING_AGAIN: {
+        exec_info_t info;
+        exec_info_start(&info, pinfo, FALSE);
+        exec_info_labelled_number(&info, "stderr channel: connecting to port ", session->stderr_port);
+        exec_info_write(&info, TRUE);
         return;
-    default:
-        exec_info_text(info, event_name(event));
+    }
+    default:    /* a constant text: no copy */
+        col_set_str(pinfo->cinfo, COL_INFO, event_name(event));
     }
 }
 
@@ -336,14 +341,11 @@ exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     col_clear_fence(pinfo->cinfo, COL_PROTOCOL);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
     col_clear_fence(pinfo->cinfo, COL_INFO);
-    exec_info_t info;
-    exec_info_start(&info, pinfo, FALSE);
-    show_event(&info, event, session);
-    exec_info_write(&info, TRUE);
+    show_event(pinfo, event, session);
 
-    proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, 0, ENC_NA);
+    proto_item *ti;
+    proto_tree *exec_tree = exec_add_subtree(tree, tvb, 0, &ti);
     proto_item_append_text(ti, ", stderr channel");
-    proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
     proto_item *link = proto_tree_add_uint(exec_tree, hf_exec_stderr_channel, tvb, 0, 0,
                                            session->port_frame);
     proto_item_set_generated(link);

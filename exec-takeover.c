@@ -56,6 +56,15 @@ proto_register_exec_takeover(void)
     exec_prefs_register(proto_exec, own_protocol);
 }
 
+proto_tree *
+exec_add_subtree(proto_tree *tree, tvbuff_t *tvb, gint length, proto_item **item)
+{
+    proto_item *exec_item = tree ? proto_tree_add_item(tree, proto_exec, tvb, 0, length, ENC_NA) : NULL;
+    if (item)
+        *item = exec_item;
+    return proto_item_add_subtree(exec_item, ett_exec);
+}
+
 void
 exec_register_fields(hf_register_info *hf, size_t count)
 {

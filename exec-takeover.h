@@ -31,6 +31,14 @@
 extern int proto_exec;
 extern gint ett_exec;
 
+/* The exec item over the frame's first `length` bytes (-1: all; 0: a close,
+ * a stderr channel's connection), which the caller has read already, and
+ * its subtree (item, if not NULL: the item); NULL both without a tree.
+ * proto_tree_add_item checks the bytes even without a tree; these exist,
+ * so the call would only cost (README.dissector: "in the interest of
+ * speed"), on every frame of a brute force. */
+proto_tree *exec_add_subtree(proto_tree *tree, tvbuff_t *tvb, gint length, proto_item **item);
+
 /* The one protocol the plugin registers beside it ("exec_stderr"): it
  * labels the stderr channel, and its id keys all of the plugin's
  * conversation and frame data (the built-in keys its own under proto_exec). */

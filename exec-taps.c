@@ -11,6 +11,7 @@
 #include <epan/tap.h>
 #include <epan/stats_tree.h>
 #include <epan/to_str.h>
+#include <wsutil/str_util.h>
 
 #include "exec-takeover.h"
 #include "ws-private.h"
@@ -110,6 +111,14 @@ proto_reg_handoff_exec_taps(void)
 {
     /* The built-in's field or ours, registered by the control dissector. */
     hf_password = proto_registrar_get_id_byname(EXEC_FILTER ".password");
+}
+
+void
+exec_taps_queue_joined(packet_info *pinfo, const exec_session_t *session, const char *outcome,
+                       const char *detail)
+{
+    if (have_tap_listener(credentials_tap) || have_tap_listener(exec_tap))
+        exec_taps_queue(pinfo, session, wmem_strconcat(pinfo->pool, outcome, detail, NULL));
 }
 
 void

@@ -761,11 +761,12 @@ show_error_message(const exec_show_t *show, const exec_piece_t *piece)
     guint32 text_length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
     proto_item *item = proto_tree_add_item(show->tree, hf_exec_error_message, show->tvb, piece->offset,
                                            text_length, ENC_UTF_8);
-    const char *outcome = wmem_strconcat(pinfo->pool, "Error: ", piece_text(pinfo->pool, show->tvb, piece), NULL);
-    expert_add_info_format(pinfo, item, &ei_exec_login_failed, "Server refused: %s", outcome + 7);
-    exec_info_text(show->info, outcome);
+    const char *message = piece_text(pinfo->pool, show->tvb, piece);
+    expert_add_info_format(pinfo, item, &ei_exec_login_failed, "Server refused: %s", message);
+    exec_info_text(show->info, "Error: ");
+    exec_info_continue(show->info, message);
     if (piece->flags & EXEC_PIECE_ENDS)
-        exec_taps_queue(pinfo, show->record->session, outcome);
+        exec_taps_queue_joined(pinfo, show->record->session, "Error: ", message);
 }
 
 static void
@@ -911,8 +912,7 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         record->session->last_data_frame = pinfo->num;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);
-    proto_item *ti = proto_tree_add_item(tree, proto_exec, tvb, 0, record->consumed, ENC_NA);
-    proto_tree *exec_tree = proto_item_add_subtree(ti, ett_exec);
+    proto_tree *exec_tree = exec_add_subtree(tree, tvb, record->consumed, NULL);
     show_record(tvb, pinfo, exec_tree, record);
     if (tcpinfo && exec_export_wanted()) {
         exec_export_control(pinfo, record->session, tvb, record->pieces, record->n_pieces, tcpinfo->seq);

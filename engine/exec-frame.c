@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#define IP_MIN_HEADER       20      /* a TCP header follows at least IPv4's 20 bytes */
 #define TCP_MIN_HEADER      20
 #define TCP_DATA_OFFSET_AT  12      /* high nibble: header length in 32-bit words */
 #define TCP_FLAGS_AT        13
@@ -48,7 +49,7 @@ bool
 exec_frame_find_tcp_flags(const uint8_t *frame, size_t captured, uint16_t src_port,
                           uint16_t dst_port, uint32_t seq, uint8_t *flags)
 {
-    size_t at = find_tcp_header(frame, captured, 0, TCP_FLAGS_AT + 1, src_port, dst_port, seq);
+    size_t at = find_tcp_header(frame, captured, IP_MIN_HEADER, TCP_FLAGS_AT + 1, src_port, dst_port, seq);
     if (at == captured)
         return false;
     *flags = frame[at + TCP_FLAGS_AT];
@@ -60,7 +61,7 @@ exec_frame_may_hold_fin(const uint8_t *frame, size_t captured, uint16_t src_port
 {
     const uint8_t key[4] = { (uint8_t)(src_port >> 8), (uint8_t)src_port, (uint8_t)(dst_port >> 8), (uint8_t)dst_port };
 
-    for (size_t at = find_key(frame, captured, 0, TCP_FLAGS_AT + 1, key, sizeof key); at < captured;
+    for (size_t at = find_key(frame, captured, IP_MIN_HEADER, TCP_FLAGS_AT + 1, key, sizeof key); at < captured;
          at = find_key(frame, captured, at + 1, TCP_FLAGS_AT + 1, key, sizeof key))
         if (frame[at + TCP_FLAGS_AT] & TCP_FLAG_FIN)
             return true;
@@ -72,7 +73,7 @@ exec_frame_find_tcp_payload(const uint8_t *frame, size_t captured, uint16_t src_
                             uint16_t dst_port, uint32_t seq, uint32_t span,
                             exec_frame_payload_t *payload)
 {
-    for (size_t at = 0;; at++) {
+    for (size_t at = IP_MIN_HEADER;; at++) {
         at = find_tcp_header(frame, captured, at, TCP_MIN_HEADER, src_port, dst_port, seq);
         if (at == captured)
             return false;
