@@ -89,7 +89,7 @@ DENSE_PARTS = [
     ("first copy", ("exec_first_copy_check", "exec_overlap_keep", "exec_first_copy_compare")),
     ("per-frame records", ("keep_record", "new_end_record", "classify_end", "classify_close",
                            "dissect_exec_session_end", "classify_connection", "exec_stderr_connection_frame",
-                           "dissect_exec_stderr", "export_withheld")),
+                           "dissect_exec_stderr", "export_withheld", "exec_frame_records_add")),
     ("username and command", ("piece_text",)),
     ("tap items", ("exec_taps_queue",)),
 ]
