@@ -76,15 +76,15 @@ new_end_record(gboolean session_end)
                                             sizeof(exec_end_record_t) + (session_end ? 3 * sizeof(guint64) : 0));
 }
 
-/* Without TCP's sequence analysis, the postdissector needs TCP's flags
- * field to see a FIN.  Asking for a field makes Wireshark build a protocol
- * tree for every frame, so only in that mode. */
 static void
 records_init(void)
 {
     end_records = exec_frame_records_new();
 }
 
+/* Without TCP's sequence analysis, the postdissector needs TCP's flags
+ * field to see a FIN.  Asking for a field makes Wireshark build a protocol
+ * tree for every frame, so only in that mode. */
 static void
 want_tcp_flags_without_sequence_analysis(void)
 {
@@ -448,8 +448,8 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
             exec_frame_records_add(end_records, pinfo->num, RECORD_EXPORT_WITHHELD, payload);
     }
 
-    /* The FIN may share the frame with payload: a key no sequence number
-     * takes, under the shared id (the built-in keeps no frame data). */
+    /* The FIN may share the frame with payload: this file's table keeps its
+     * record apart from the control dissector's. */
     exec_end_record_t *end;
     if (PINFO_FD_VISITED(pinfo)) {
         const exec_frame_record_t *found = exec_frame_records_find(end_records, pinfo->num, RECORD_SESSION_END);

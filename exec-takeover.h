@@ -40,8 +40,8 @@ extern gint ett_exec;
 proto_tree *exec_add_subtree(proto_tree *tree, tvbuff_t *tvb, gint length, proto_item **item);
 
 /* The one protocol the plugin registers beside it ("exec_stderr"): it
- * labels the stderr channel, and its id keys all of the plugin's
- * conversation and frame data (the built-in keys its own under proto_exec). */
+ * labels the stderr channel, and its id keys the plugin's conversation
+ * data (the built-in keys its own under proto_exec). */
 extern int proto_exec_plugin;
 
 /* Registration, before any other file registers fields. */
