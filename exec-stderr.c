@@ -323,6 +323,8 @@ show_event(packet_info *pinfo, stderr_event_t event, const exec_session_t *sessi
 exec_session_t *
 exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
+    if (!channels_announced)
+        return NULL;
     exec_session_t *session;
     stderr_event_t event;
     if (PINFO_FD_VISITED(pinfo)) {
