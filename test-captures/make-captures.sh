@@ -32,7 +32,7 @@ SCENARIOS=(
   each-string-own-segment all-in-one-segment tiny-segments split-strings
   port-zero empty-password no-home-dir bad-shell interleaved
   ipv6-stderr ipv6-nostderr ipv6-reply-before-request ipv6-named-stderr stderr-signal reused-tuple
-  hydra-brute medusa-brute nmap-rexec-brute
+  busy-reused-tuple hydra-brute medusa-brute nmap-rexec-brute
 )
 
 die() { echo "make-captures: $*" >&2; exit 1; }
@@ -380,6 +380,30 @@ sc_reused-tuple() {
   rc_is c1 0; out_has c1 first; rc_is c2 0; out_has c2 second
   expect '' rexuser rexpass1 'echo first' success 4
   expect '' rexuser rexpass1 'echo second' success 4
+}
+
+# The same client port twice again, the second session still running while
+# eight more come and go: however many sessions a dissector holds, the
+# second session's frames (its FINs among them) are the newer session's.
+sc_busy-reused-tuple() {
+  R c1 --src-port 40400 --port-string '' --split all --user rexuser --password rexpass1 --command 'echo first'
+  sleep 0.2
+  R c2 --src-port 40400 --port-string '' --split all --user rexuser --password rexpass1 \
+    --command 'sleep 3; echo second' &
+  sleep 0.5
+  local i
+  for i in 1 2 3 4 5 6 7 8; do
+    R "x$i" --src-port $((40410 + i)) --port-string '' --split all --user rexuser --password rexpass1 \
+      --command "echo x$i"
+  done
+  wait
+  rc_is c1 0; out_has c1 first; rc_is c2 0; out_has c2 second
+  expect '' rexuser rexpass1 'echo first' success 1
+  expect '' rexuser rexpass1 'sleep 3; echo second' success 1
+  for i in 1 2 3 4 5 6 7 8; do
+    rc_is "x$i" 0; out_has "x$i" "x$i"
+    expect '' rexuser rexpass1 "echo x$i" success 1
+  done
 }
 
 # ---------------------------------------------------------------- attack tools
