@@ -16,11 +16,15 @@
 
 static guint32 sessions_seen;
 
-/* First pass: the sessions by port pair (client port << 16 | server port,
- * newest first), and the ports servers listen on.  A conversation lookup
- * costs about as much as the rest of the plugin's work on a data frame, and
- * the session-end postdissector needs the session of every TCP frame. */
-static wmem_map_t *sessions_by_ports;
+/* First pass: the sessions in a hash table of their ports and addresses,
+ * chained through the sessions (newest first), and the ports servers listen
+ * on.  A conversation lookup costs about as much as the rest of the
+ * plugin's work on a data frame, and the session-end postdissector needs
+ * the session of every TCP frame.  The table doubles as sessions come, so
+ * that a chain stays about one session long at a pointer a session or
+ * less. */
+static exec_session_t **index_buckets;  /* NULL until the first session */
+static guint index_bits;                /* log2 of the buckets */
 static guint8 server_ports[(G_MAXUINT16 + 1) / 8];
 static exec_session_t *last_payload_session;    /* first pass: the frame just classified */
 
@@ -53,6 +57,7 @@ static void
 sessions_init(void)
 {
     sessions_seen = 0;
+    index_buckets = NULL;               /* gone with the file scope */
     memset(server_ports, 0, sizeof server_ports);
     last_payload_session = NULL;
     tcp_seq_relative = tcp_relative_sequence_numbers();
@@ -62,8 +67,6 @@ void
 exec_session_register(void)
 {
     register_init_routine(sessions_init);
-    sessions_by_ports = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                               g_direct_hash, g_direct_equal);
 }
 
 void
@@ -82,18 +85,81 @@ exec_sessions_seen(void)
     return sessions_seen;
 }
 
-static gpointer
-port_pair_key(guint32 client_port, guint32 server_port)
+/* Ports and addresses both: a brute force reuses every client port.  IPv4
+ * addresses are mixed in whole, not a byte at a time. */
+static guint32
+endpoints_hash(guint32 client_port, guint32 server_port, const address *client, const address *server)
 {
-    return GUINT_TO_POINTER(client_port << 16 | server_port);
+    guint32 hash = client_port << 16 | server_port;
+    if (client->len != 4 || server->len != 4)
+        return add_address_to_hash(add_address_to_hash(hash, client), server) * 0x9E3779B1u;
+    guint32 word;
+    memcpy(&word, client->data, sizeof word);
+    hash = (hash ^ word) * 0x9E3779B1u;
+    memcpy(&word, server->data, sizeof word);
+    return (hash ^ word) * 0x9E3779B1u;
 }
+
+static guint32
+session_hash(const exec_session_t *session)
+{
+    return endpoints_hash(session->client_port, session->server_port, &session->client_addr,
+                          &session->server_addr);
+}
+
+/* The hash's top bits pick the bucket. */
+static exec_session_t **
+index_bucket(guint32 hash)
+{
+    return &index_buckets[hash >> (32 - index_bits)];
+}
+
+static void
+index_new_buckets(guint bits)
+{
+    index_bits = bits;
+    index_buckets = (exec_session_t **)wmem_alloc0(wmem_file_scope(), sizeof *index_buckets << bits);
+}
+
+/* Each chain splits in two (one more bit of the hash): taken oldest first,
+ * each session pushed onto its new chain keeps the newest first. */
+static void
+index_grow(void)
+{
+    exec_session_t **old = index_buckets;
+    guint32 old_count = 1u << index_bits;
+    index_new_buckets(index_bits + 1);
+    for (guint32 i = 0; i < old_count; i++) {
+        exec_session_t *oldest_first = NULL;
+        for (exec_session_t *session = old[i], *older; session; session = older) {
+            older = session->older_same_key;
+            session->older_same_key = oldest_first;
+            oldest_first = session;
+        }
+        for (exec_session_t *session = oldest_first, *newer; session; session = newer) {
+            newer = session->older_same_key;
+            exec_session_t **bucket = index_bucket(session_hash(session));
+            session->older_same_key = *bucket;
+            *bucket = session;
+        }
+    }
+    wmem_free(wmem_file_scope(), old);
+}
+
+/* Four buckets at first: growing costs a session less than a pointer in
+ * all, and every capture of more than eight sessions makes the table grow. */
+#define INDEX_FIRST_BITS 2
 
 static void
 index_session(exec_session_t *session)
 {
-    gpointer key = port_pair_key(session->client_port, session->server_port);
-    session->older_same_ports = (exec_session_t *)wmem_map_lookup(sessions_by_ports, key);
-    wmem_map_insert(sessions_by_ports, key, session);
+    if (!index_buckets)
+        index_new_buckets(INDEX_FIRST_BITS);
+    else if (sessions_seen >= 2u << index_bits)
+        index_grow();
+    exec_session_t **bucket = index_bucket(session_hash(session));
+    session->older_same_key = *bucket;
+    *bucket = session;
     server_ports[session->server_port / 8] |= 1 << (session->server_port % 8);
 }
 
@@ -104,8 +170,8 @@ is_server_port(guint32 port)
 }
 
 /* TCP has just looked the frame's conversation up, which moved its last
- * frame here: that tells a session from an older one on the same addresses
- * and ports. */
+ * frame here: that tells whether the newest session of the frame's
+ * addresses and ports is on it. */
 exec_session_t *
 exec_session_find(const packet_info *pinfo)
 {
@@ -113,15 +179,21 @@ exec_session_find(const packet_info *pinfo)
         guint32 server_port = to_server ? pinfo->destport : pinfo->srcport;
         if (!is_server_port(server_port))
             continue;
+        guint32 client_port = to_server ? pinfo->srcport : pinfo->destport;
         const address *server = to_server ? &pinfo->dst : &pinfo->src;
         const address *client = to_server ? &pinfo->src : &pinfo->dst;
-        exec_session_t *session = (exec_session_t *)wmem_map_lookup(sessions_by_ports,
-                port_pair_key(to_server ? pinfo->srcport : pinfo->destport, server_port));
-        for (; session; session = session->older_same_ports)
-            if (session->conversation->last_frame == pinfo->num &&
-                addresses_equal(server, &session->server_addr) &&
-                addresses_equal(client, &session->client_addr))
-                return session;
+        /* A server port is known only once a session is indexed. */
+        exec_session_t *session = *index_bucket(endpoints_hash(client_port, server_port, client, server));
+        /* Only the newest session of these ports and addresses can be on
+         * the conversation TCP found: a connection that reuses them makes a
+         * newer conversation, and TCP finds no older one after it.  Every
+         * connection's handshake comes here before its session exists. */
+        while (session && !(session->client_port == client_port && session->server_port == server_port &&
+                            addresses_equal(server, &session->server_addr) &&
+                            addresses_equal(client, &session->client_addr)))
+            session = session->older_same_key;
+        if (session && session->conversation->last_frame == pinfo->num)
+            return session;
     }
     return NULL;
 }

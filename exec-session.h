@@ -61,7 +61,7 @@ struct exec_first_copy;
 typedef struct exec_session {
     exec_stream_t stream;           /* the engine's state of both directions */
     conversation_t *conversation;   /* the control connection */
-    struct exec_session *older_same_ports;  /* exec-session.c's first-pass port index */
+    struct exec_session *older_same_key;    /* exec-session.c's first-pass index */
     address  client_addr;
     address  server_addr;
 
