@@ -104,13 +104,13 @@ typedef struct {
 typedef struct {
     exec_flow_t client;
     exec_flow_t server;
-    /* After a gap in the handshake, or with the client's start not captured:
-     * how many more strings may still belong to the handshake. */
-    uint8_t  unidentified_left;
     uint32_t port_value;    /* stderr port so far, as a number (saturated) */
     uint16_t port_daemon;   /* ... and as the daemon computes it */
     uint16_t port_anomalies;
     uint16_t port_reported; /* anomalies already given on a piece */
+    /* After a gap in the handshake, or with the client's start not captured:
+     * how many more strings may still belong to the handshake. */
+    uint8_t  unidentified_left;
     uint8_t  status;        /* valid once status_seen */
     bool     status_seen;
     bool     limit_reported; /* the current string's over-limit anomaly was given */
