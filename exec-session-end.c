@@ -11,6 +11,8 @@
  */
 #include "exec-session-end.h"
 
+#include <string.h>
+
 #include <epan/expert.h>
 
 #include "exec-export.h"
@@ -61,19 +63,25 @@ typedef struct {
      * (neither changes once known). */
     guint8   shows_username : 1;
     guint8   shows_command : 1;
+    guint8   counted : 1;           /* bytes[] holds the counts; all 0 without */
     guint8   why;                   /* closed without reply: a why_no_reply_t */
-    /* Session end only (a brute-force session also closes without reply:
-     * its other record has no room for them): stdin, stdout and stderr
-     * bytes, as they stood then. */
+    /* A session end's stdin, stdout and stderr bytes, as they stood then;
+     * room for them only when one is not 0 (a brute-force attempt sends
+     * none). */
     guint64  bytes[];
 } exec_end_record_t;
 
-/* A record, with room for the byte counts when it ends the session. */
+/* A record, with room for the byte counts when they are not all 0. */
 static exec_end_record_t *
-new_end_record(gboolean session_end)
+new_end_record(const guint64 *counts)
 {
-    return (exec_end_record_t *)wmem_alloc0(wmem_file_scope(),
-                                            sizeof(exec_end_record_t) + (session_end ? 3 * sizeof(guint64) : 0));
+    gboolean counted = counts && (counts[0] | counts[1] | counts[2]) != 0;
+    exec_end_record_t *end = (exec_end_record_t *)wmem_alloc0(wmem_file_scope(), sizeof(exec_end_record_t) +
+                                                             (counted ? 3 * sizeof(guint64) : 0));
+    end->counted = counted;
+    if (counted)
+        memcpy(end->bytes, counts, 3 * sizeof(guint64));
+    return end;
 }
 
 static void
@@ -203,7 +211,8 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
     if (!no_reply && !ends)
         return NULL;
 
-    exec_end_record_t *end = new_end_record(ends);
+    const guint64 counts[3] = { session->stdin_bytes, session->stdout_bytes, session->stderr_bytes };
+    exec_end_record_t *end = new_end_record(ends ? counts : NULL);
     if (no_reply) {
         session->closed_frame = pinfo->num;
         end->closed_without_reply = TRUE;
@@ -214,9 +223,6 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
         session->end_frame = pinfo->num;
         end->session_end = TRUE;
         end->stderr_never_connected = session->stderr_abandoned;
-        end->bytes[0] = session->stdin_bytes;
-        end->bytes[1] = session->stdout_bytes;
-        end->bytes[2] = session->stderr_bytes;
     }
     return end;
 }
@@ -389,7 +395,7 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
     if (!end && !withheld)
         return NULL;
     if (!end)
-        end = new_end_record(FALSE);
+        end = new_end_record(NULL);
     end->session = session;
     end->withheld_conflicts = withheld;
     end->shows_username = session->username != NULL;
@@ -420,13 +426,15 @@ static void
 show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,
                  const exec_end_record_t *end)
 {
-    exec_info_labelled_number(info, "Session end: stdin ", end->bytes[0]);
-    exec_info_continue_number(info, ", stdout ", end->bytes[1]);
-    exec_info_continue_number(info, ", stderr ", end->bytes[2]);
+    static const guint64 none[3];
+    const guint64 *bytes = end->counted ? end->bytes : none;
+    exec_info_labelled_number(info, "Session end: stdin ", bytes[0]);
+    exec_info_continue_number(info, ", stdout ", bytes[1]);
+    exec_info_continue_number(info, ", stderr ", bytes[2]);
     exec_info_continue(info, " bytes");
-    add_count(tree, tvb, hf_exec_stdin_bytes, end->bytes[0]);
-    add_count(tree, tvb, hf_exec_stdout_bytes, end->bytes[1]);
-    add_count(tree, tvb, hf_exec_stderr_bytes, end->bytes[2]);
+    add_count(tree, tvb, hf_exec_stdin_bytes, bytes[0]);
+    add_count(tree, tvb, hf_exec_stdout_bytes, bytes[1]);
+    add_count(tree, tvb, hf_exec_stderr_bytes, bytes[2]);
     if (end->stderr_never_connected)
         exec_stderr_add_never_connected(pinfo, ti);
 }
