@@ -452,14 +452,14 @@ def export_section(info, fig, elapsed):
     return "\n".join(L) + "\n"
 
 
-def kept_export_section():
-    """The export section of the current RESULTS.md, or ''."""
+def kept_section(heading):
+    """The section of the current RESULTS.md under heading, or ''."""
     path = BENCH / "RESULTS.md"
     text = path.read_text() if path.exists() else ""
-    at = text.find(EXPORT_HEADING)
+    at = text.find(heading)
     if at < 0:
         return ""
-    end = text.find("\n## ", at + len(EXPORT_HEADING))
+    end = text.find("\n## ", at + len(heading))
     return text[at:] if end < 0 else text[at:end + 1]
 
 
@@ -468,7 +468,7 @@ def write_export_section(section):
     RESULTS.md is left as it is."""
     path = BENCH / "RESULTS.md"
     text = path.read_text() if path.exists() else "# exec-dissector benchmark results\n"
-    old = kept_export_section()
+    old = kept_section(EXPORT_HEADING)
     if old:
         text = text.replace(old, section)
     else:
@@ -649,6 +649,17 @@ def mb(kb):
     return kb / 1024
 
 
+def kept_at_startup(times):
+    """Peak RSS (KB) the plugin adds with no frame at all."""
+    return times[(0, "summary", "plugin")]["rss_kb"] - times[(0, "summary", "floor")]["rss_kb"]
+
+
+def kept_for_frames(times, frames):
+    """Peak RSS (KB) the plugin adds for a capture's frames, start-up taken out."""
+    return (times[(frames, "summary", "plugin")]["rss_kb"] - times[(frames, "summary", "floor")]["rss_kb"]
+            - kept_at_startup(times))
+
+
 def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed):
     sizes = sorted(plan)
     largest = sizes[-1]
@@ -730,14 +741,18 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
         w(f"| `{name}` | {ir / ncg:,.0f} | {calls:,} | {ir / calls:,.0f} |")
 
     w("\n## Memory the plugin keeps\n")
-    w("Peak RSS, summary mode, plugin minus floor:\n")
+    startup = kept_at_startup(times)
+    w(f"Peak RSS, summary mode, plugin minus floor.  Per session and per frame without what the "
+      f"plugin holds before any frame (its code and registration: the empty capture's plugin − "
+      f"floor, {mb(startup):.1f} MB), which a small capture's few sessions would otherwise "
+      f"share:\n")
     w("| frames | sessions | plugin − floor MB | per session KB | per frame B |")
     w("| ---: | ---: | ---: | ---: | ---: |")
     for frames in sizes:
         meta = captures[frames][1]
-        delta = times[(frames, "summary", "plugin")]["rss_kb"] - times[(frames, "summary", "floor")]["rss_kb"]
-        w(f"| {meta['frames']:,} | {meta['sessions']:,} | {mb(delta):.1f} | "
-          f"{delta / meta['sessions']:.2f} | {delta * 1024 / meta['frames']:.0f} |")
+        kept = kept_for_frames(times, frames)
+        w(f"| {meta['frames']:,} | {meta['sessions']:,} | {mb(kept + startup):.1f} | "
+          f"{kept / meta['sessions']:.2f} | {kept * 1024 / meta['frames']:.0f} |")
     w("\nOne session whose stdout is N full segments (bench/gen-captures.py --long-session N):\n")
     w("| stdout segments | frames | plugin MB | floor MB | plugin − floor MB |")
     w("| ---: | ---: | ---: | ---: | ---: |")
@@ -772,8 +787,7 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
     cg_tree = ratio(tree["plugin"], tree["builtin"])
     early, late = redis["plugin"]["early"]["plugin"], redis["plugin"]["late"]["plugin"]
     position = abs(late - early) / early
-    per_session = [(times[(f, "summary", "plugin")]["rss_kb"] - times[(f, "summary", "floor")]["rss_kb"])
-                   / captures[f][1]["sessions"] for f in sizes[-2:]]
+    per_session = [kept_for_frames(times, f) / captures[f][1]["sessions"] for f in sizes[-2:]]
     nl = captures[largest][1]["frames"]
     # CPU targets are judged on instruction counts: CPU times of identical runs spread more
     # than the margins tested on this shared machine.
@@ -805,7 +819,7 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
     w("| --- | --- | --- |")
     for name, value, ok in rows:
         w(f"| {name} | {value} | {'not judged' if ok is None else 'yes' if ok else '**no**'} |")
-    kept = kept_export_section()     # --export's figures, measured apart
+    kept = kept_section(EXPORT_HEADING)     # --export's figures, measured apart
     (BENCH / "RESULTS.md").write_text("\n".join(L) + "\n" + ("\n" + kept if kept else ""))
 
 
@@ -817,6 +831,8 @@ def main():
                     help="only the cost of --export-objects exec (section of RESULTS.md)")
     ap.add_argument("--dense", action="store_true",
                     help="brute force alone (dense captures); replaces that section of RESULTS.md")
+    ap.add_argument("--no-dense", action="store_true",
+                    help="everything but brute force; RESULTS.md keeps its brute-force section")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run-bench: run as root (tshark is run as nobody through setpriv)")
@@ -862,10 +878,11 @@ def main():
            "callgrind": {f"{k[0]} {k[1]}": v for k, v in cg[0].items()}}
     (OUT / "results.json").write_text(json.dumps(raw, indent=1))
     made = {"date": info["date"], "commit": info["commit"], "runs": max(r for r, _ in plan.values())}
-    dense = dense_measure(made["runs"])
+    section = kept_section(DENSE_SECTION) if args.no_dense else dense_section(made, *dense_measure(made["runs"]))
     write_results(args, info, plan, captures, times, cg, redis, longmem, time.time() - started)
     results = BENCH / "RESULTS.md"
-    results.write_text(splice_dense(results.read_text(), dense_section(made, *dense)))
+    if section:
+        results.write_text(splice_dense(results.read_text(), section))
     log("wrote bench/RESULTS.md")
 
 
