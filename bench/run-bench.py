@@ -804,10 +804,14 @@ def write_results(args, info, plan, captures, times, cg, redis, longmem, elapsed
          f"{captures[LINEARITY_FRAMES][1]['frames']:,} vs {ncg:,} frames, ±{LINEAR_TOLERANCE:.0%})",
          "n/a in --quick" if lin is None else f"{large['plugin']:,.0f} vs {per['plugin']:,.0f} ({lin:.3f})",
          None if lin is None else abs(lin - 1) <= LINEAR_TOLERANCE),
-        ("State per session a small constant (memory per session alike at both sizes, and no "
-         "growth with the session's length)",
-         f"{per_session[0]:.2f} / {per_session[1]:.2f} KB per session; {round(per_segment):d} B per stdout segment",
-         abs(ratio(per_session[1], per_session[0]) - 1) <= 0.25 and per_segment < 16),
+        # --quick's smaller capture adds well under a megabyte: RSS from run to run, and the
+        # start-up taken out, spread by a few hundred KB, which is a KB a session there.
+        (f"State per session a small constant (memory per session alike at "
+         f"{captures[sizes[-2]][1]['frames']:,} and {captures[sizes[-1]][1]['frames']:,} frames, ±25%)",
+         f"{per_session[0]:.2f} / {per_session[1]:.2f} KB per session" + (" (n/a in --quick)" if args.quick else ""),
+         None if args.quick else abs(ratio(per_session[1], per_session[0]) - 1) <= 0.25),
+        ("No state growing with a session's length (bytes per stdout segment < 16)",
+         f"{round(per_segment):d} B per stdout segment", per_segment < 16),
         (f"Re-dissecting a frame costs the same early and late (plugin's dissectors, ±{POSITION_TOLERANCE:.0%})",
          f"{early:,.0f} vs {late:,.0f} instructions ({position:.1%})", position <= POSITION_TOLERANCE),
     ]
