@@ -4,6 +4,7 @@
   bench/run-bench.py [--quick] [--runs N]
   bench/run-bench.py --export [--runs N]
   bench/run-bench.py --dense [--runs N]
+  bench/run-bench.py [--quick] --no-dense [--runs N]
 
 Configurations, run side by side on the same captures:
   plugin   the plugin loaded (private HOME, tshark as nobody: Wireshark ignores personal plugins as root)
@@ -15,7 +16,7 @@ callgrind (repeatable, unlike times on this shared machine), re-dissection costs
 bench/redissect.c.  Brute force (issue 16): dense captures of short sessions, their CPU and
 peak memory against the floor, and where the plugin's bytes per session go (massif).  Writes
 bench/RESULTS.md and raw data in bench/out/; --dense measures brute force alone and replaces
-only that section of RESULTS.md.
+only that section of RESULTS.md; --no-dense measures all the rest and keeps that section.
 
 --export measures only what Export Objects costs: summary mode of the plugin
 with `--export-objects exec,DIR` against without, on the same captures, and
