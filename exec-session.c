@@ -121,6 +121,15 @@ index_new_buckets(guint bits)
     index_buckets = (exec_session_t **)wmem_alloc0(wmem_file_scope(), sizeof *index_buckets << bits);
 }
 
+/* On the head of its chain: the newest first. */
+static void
+index_push(exec_session_t *session)
+{
+    exec_session_t **bucket = index_bucket(session_hash(session));
+    session->older_same_key = *bucket;
+    *bucket = session;
+}
+
 /* Each chain splits in two (one more bit of the hash): taken oldest first,
  * each session pushed onto its new chain keeps the newest first. */
 static void
@@ -138,9 +147,7 @@ index_grow(void)
         }
         for (exec_session_t *session = oldest_first, *newer; session; session = newer) {
             newer = session->older_same_key;
-            exec_session_t **bucket = index_bucket(session_hash(session));
-            session->older_same_key = *bucket;
-            *bucket = session;
+            index_push(session);
         }
     }
     wmem_free(wmem_file_scope(), old);
@@ -157,9 +164,7 @@ index_session(exec_session_t *session)
         index_new_buckets(INDEX_FIRST_BITS);
     else if (sessions_seen >= 2u << index_bits)
         index_grow();
-    exec_session_t **bucket = index_bucket(session_hash(session));
-    session->older_same_key = *bucket;
-    *bucket = session;
+    index_push(session);
     server_ports[session->server_port / 8] |= 1 << (session->server_port % 8);
 }
 
