@@ -11,16 +11,17 @@
 #include <string.h>
 
 #include "exec-frame.h"
+#include "exec-stderr.h"
 #include "exec-takeover.h"
 #include "ws-private.h"
 
 static guint32 sessions_seen;
 
-/* First pass: the sessions in a hash table of their ports and addresses,
- * chained through the sessions (newest first), and the ports servers listen
- * on.  A conversation lookup costs about as much as the rest of the
- * plugin's work on a data frame, and the session-end postdissector needs
- * the session of every TCP frame.  The table doubles as sessions come, so
+/* The sessions in a hash table of their ports and addresses, chained
+ * through the sessions (newest first), and the ports servers listen on:
+ * made on the first pass, searched on every pass.  A conversation lookup
+ * costs about as much as the rest of the plugin's work on a data frame,
+ * and the session-end postdissector needs the session of every TCP frame.  The table doubles as sessions come, so
  * that a chain stays about one session long at a pointer a session or
  * less. */
 static exec_session_t **index_buckets;  /* NULL until the first session */
@@ -174,32 +175,55 @@ is_server_port(guint32 port)
     return (server_ports[port / 8] & (1 << (port % 8))) != 0;
 }
 
+/* The newest session whose control connection has this frame's ports and
+ * addresses, its server on the frame's destination side (to_server) or on
+ * its source side; older sessions of these endpoints are further down its
+ * chain. */
+static exec_session_t *
+newest_of_frame_endpoints(const packet_info *pinfo, gboolean to_server)
+{
+    guint32 server_port = to_server ? pinfo->destport : pinfo->srcport;
+    /* A server port is known only once a session is indexed. */
+    if (!is_server_port(server_port))
+        return NULL;
+    guint32 client_port = to_server ? pinfo->srcport : pinfo->destport;
+    const address *server = to_server ? &pinfo->dst : &pinfo->src;
+    const address *client = to_server ? &pinfo->src : &pinfo->dst;
+    exec_session_t *session = *index_bucket(endpoints_hash(client_port, server_port, client, server));
+    while (session && !(session->client_port == client_port && session->server_port == server_port &&
+                        addresses_equal(server, &session->server_addr) &&
+                        addresses_equal(client, &session->client_addr)))
+        session = session->older_same_key;
+    return session;
+}
+
 /* TCP has just looked the frame's conversation up, which moved its last
  * frame here: that tells whether the newest session of the frame's
- * addresses and ports is on it. */
+ * addresses and ports is on it.  Only the newest can be: a connection that
+ * reuses them makes a newer conversation, and TCP finds no older one after
+ * it.  Every connection's handshake comes here before its session exists. */
 exec_session_t *
 exec_session_find(const packet_info *pinfo)
 {
     for (int to_server = 0; to_server < 2; to_server++) {
-        guint32 server_port = to_server ? pinfo->destport : pinfo->srcport;
-        if (!is_server_port(server_port))
-            continue;
-        guint32 client_port = to_server ? pinfo->srcport : pinfo->destport;
-        const address *server = to_server ? &pinfo->dst : &pinfo->src;
-        const address *client = to_server ? &pinfo->src : &pinfo->dst;
-        /* A server port is known only once a session is indexed. */
-        exec_session_t *session = *index_bucket(endpoints_hash(client_port, server_port, client, server));
-        /* Only the newest session of these ports and addresses can be on
-         * the conversation TCP found: a connection that reuses them makes a
-         * newer conversation, and TCP finds no older one after it.  Every
-         * connection's handshake comes here before its session exists. */
-        while (session && !(session->client_port == client_port && session->server_port == server_port &&
-                            addresses_equal(server, &session->server_addr) &&
-                            addresses_equal(client, &session->client_addr)))
-            session = session->older_same_key;
+        exec_session_t *session = newest_of_frame_endpoints(pinfo, to_server);
         if (session && session->conversation->last_frame == pinfo->num)
             return session;
     }
+    return NULL;
+}
+
+/* The session on this control connection, through the index, on any pass:
+ * an entry in the conversation's data would cost a brute-force attempt
+ * more than the rest of its index. */
+static exec_session_t *
+session_on(const conversation_t *conversation, const packet_info *pinfo)
+{
+    for (int to_server = 0; to_server < 2; to_server++)
+        for (exec_session_t *session = newest_of_frame_endpoints(pinfo, to_server); session;
+             session = session->older_same_key)
+            if (session->conversation == conversation)
+                return session;
     return NULL;
 }
 
@@ -207,11 +231,7 @@ exec_session_t *
 exec_session_of_conversation(packet_info *pinfo)
 {
     conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
-    exec_session_t *session = conversation ?
-            (exec_session_t *)conversation_get_proto_data(conversation, proto_exec_plugin) : NULL;
-    if (!session || session->stderr_conversation == conversation)
-        return NULL;
-    return session;
+    return conversation ? session_on(conversation, pinfo) : NULL;
 }
 
 /* An address of at most four bytes is kept in the session's own storage;
@@ -231,9 +251,11 @@ keep_address(address *kept, guint8 storage[4], const address *from)
 exec_session_t *
 exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_server)
 {
-    exec_session_t *session = (exec_session_t *)conversation_get_proto_data(conversation, proto_exec_plugin);
+    if (exec_stderr_is_channel(conversation, pinfo))
+        return NULL;
+    exec_session_t *session = session_on(conversation, pinfo);
     if (session)
-        return session->stderr_conversation == conversation ? NULL : session;
+        return session;
 
     session = wmem_new0(wmem_file_scope(), exec_session_t);
     session->client_port = to_server ? pinfo->srcport : pinfo->destport;
@@ -259,7 +281,6 @@ exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_s
         session->unseen_start = wmem_new0(wmem_file_scope(), exec_unseen_start_t);
 
     session->conversation = conversation;
-    conversation_add_proto_data(conversation, proto_exec_plugin, session);
     index_session(session);
     sessions_seen++;
     return session;

@@ -127,6 +127,12 @@ exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
         announced_ports[port / 8] |= (guint8)(1 << (port % 8));
 }
 
+gboolean
+exec_stderr_is_channel(conversation_t *conversation, const packet_info *pinfo)
+{
+    return conversation_get_dissector(conversation, pinfo->num) == stderr_handle;
+}
+
 /* First pass: the channel's first frame.  A port the client's first
  * captured string only may have been is proved by it. */
 static void
