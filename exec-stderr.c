@@ -66,11 +66,17 @@ static const value_string signal_names[] = {
     { 0, NULL }
 };
 
-/* The sessions by the stderr port they announced (first pass; the latest
- * one of a port): a frame with such a port is the channel's when TCP has
- * just moved the channel's conversation to it.  No conversation search on
- * any frame, and for most frames not even a map lookup: the bitmap of the
- * announced ports says first. */
+/* A session that announced a stderr port, on the chain of that port's. */
+typedef struct exec_channel {
+    exec_session_t *session;
+    struct exec_channel *older_same_port;   /* another client may announce the same port */
+} exec_channel_t;
+
+/* The channels by the stderr port announced (first pass; the newest first):
+ * a frame with such a port is the channel's when TCP has just moved the
+ * channel's conversation to it.  No conversation search on any frame, and
+ * for most frames not even a map lookup: the bitmap of the announced ports
+ * says first. */
 static wmem_map_t *channels_by_port;
 static guint8 announced_ports[(G_MAXUINT16 + 1) / 8];
 /* Whether any session of the file announced a channel (most brute-force
@@ -94,16 +100,21 @@ channel_session(const packet_info *pinfo)
         guint32 port = client_sends ? pinfo->srcport : pinfo->destport;
         if (port > G_MAXUINT16 || !(announced_ports[port / 8] & (1 << (port % 8))))
             continue;
-        exec_session_t *session = (exec_session_t *)wmem_map_lookup(channels_by_port, GUINT_TO_POINTER(port));
-        /* Newer Wireshark moves the expected conversation's last frame only
-         * from the daemon's SYN/ACK on: the channel's first frame is checked
-         * by a conversation search, once a channel. */
-        if (session && (session->stderr_conversation->last_frame == pinfo->num ||
-                        (!session->stderr_first_frame &&
-                         find_conversation_pinfo((packet_info *)pinfo, 0) == session->stderr_conversation)) &&
-            addresses_equal(client_sends ? &pinfo->src : &pinfo->dst, &session->client_addr) &&
-            addresses_equal(client_sends ? &pinfo->dst : &pinfo->src, &session->server_addr))
-            return session;
+        for (const exec_channel_t *channel = (const exec_channel_t *)wmem_map_lookup(channels_by_port,
+                                                                                       GUINT_TO_POINTER(port));
+             channel; channel = channel->older_same_port) {
+            exec_session_t *session = channel->session;
+            if (!addresses_equal(client_sends ? &pinfo->src : &pinfo->dst, &session->client_addr) ||
+                !addresses_equal(client_sends ? &pinfo->dst : &pinfo->src, &session->server_addr))
+                continue;
+            /* Newer Wireshark moves the expected conversation's last frame
+             * only from the daemon's SYN/ACK on: the channel's first frame
+             * is checked by a conversation search, once a channel. */
+            if (session->stderr_conversation->last_frame == pinfo->num ||
+                (!session->stderr_first_frame &&
+                 find_conversation_pinfo((packet_info *)pinfo, 0) == session->stderr_conversation))
+                return session;
+        }
     }
     return NULL;
 }
@@ -118,10 +129,12 @@ exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
     conversation_t *channel = conversation_new(pinfo->num, &pinfo->src, &pinfo->dst,
                                                CONVERSATION_TCP, port, 0, NO_PORT2);
     conversation_set_dissector(channel, stderr_handle);
-    conversation_add_proto_data(channel, proto_exec_plugin, session);
     session->stderr_conversation = channel;
     session->stderr_port = port;
-    wmem_map_insert(channels_by_port, GUINT_TO_POINTER(port), session);
+    exec_channel_t *announced = wmem_new(wmem_file_scope(), exec_channel_t);
+    announced->session = session;
+    announced->older_same_port = (exec_channel_t *)wmem_map_lookup(channels_by_port, GUINT_TO_POINTER(port));
+    wmem_map_insert(channels_by_port, GUINT_TO_POINTER(port), announced);
     channels_announced = TRUE;
     if (port <= G_MAXUINT16)
         announced_ports[port / 8] |= (guint8)(1 << (port % 8));
@@ -190,21 +203,21 @@ static int
 dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     const struct tcpinfo *tcpinfo = (const struct tcpinfo *)data;
-    conversation_t *channel = find_conversation_pinfo(pinfo, 0);
-    exec_session_t *session = channel ?
-            (exec_session_t *)conversation_get_proto_data(channel, proto_exec_plugin) : NULL;
-    if (!session || session->stderr_conversation != channel)
-        return 0;
 
     /* Whether this frame belongs to the channel is decided once. */
+    exec_session_t *session;
     if (!PINFO_FD_VISITED(pinfo)) {
-        if (session->stderr_abandoned)
+        session = channel_session(pinfo);
+        if (!session || session->stderr_abandoned)
             return 0;
         exec_frame_records_add(channel_frames, pinfo->num, STDERR_PAYLOAD, session);
         channel_connected(session, pinfo);
         session->stderr_payload_seen = TRUE;
-    } else if (!exec_frame_records_find(channel_frames, pinfo->num, STDERR_PAYLOAD)) {
-        return 0;
+    } else {
+        const exec_frame_record_t *found = exec_frame_records_find(channel_frames, pinfo->num, STDERR_PAYLOAD);
+        if (!found)
+            return 0;
+        session = (exec_session_t *)found->data;
     }
 
     gboolean from_client = pinfo->srcport == session->stderr_port &&

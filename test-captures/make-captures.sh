@@ -32,7 +32,7 @@ SCENARIOS=(
   each-string-own-segment all-in-one-segment tiny-segments split-strings
   port-zero empty-password no-home-dir bad-shell interleaved
   ipv6-stderr ipv6-nostderr ipv6-reply-before-request ipv6-named-stderr stderr-signal reused-tuple
-  busy-reused-tuple hydra-brute medusa-brute nmap-rexec-brute
+  ipv6-named-shared-stderr-port busy-reused-tuple hydra-brute medusa-brute nmap-rexec-brute
 )
 
 die() { echo "make-captures: $*" >&2; exit 1; }
@@ -356,6 +356,22 @@ sc_ipv6-named-stderr() {
   client c "$WORK/glibc-rexec" -H ::1 -6 -T 20 -u rexuser -p rexpass1 -e -c 'echo hello6; echo oops6 >&2'
   rc_is c 0; out_has c hello6; err_has c oops6
   expect '*' rexuser rexpass1 'echo hello6; echo oops6 >&2' success
+}
+
+# Two clients announce the same stderr port at once, one over IPv6 and one
+# over IPv4 (a port is unique only per address): the first session's channel
+# carries its stderr and closes after the second one was announced.
+sc_ipv6-named-shared-stderr-port() {
+  R a --host ::1 --stderr-port 40500 --split strings --user rexuser --password rexpass1 \
+    --command 'sleep 1.5; echo A-err >&2; echo A-out' &
+  sleep 0.5
+  R b --stderr-port 40500 --split strings --user rexuser --password rexpass1 \
+    --command 'echo B-err >&2; echo B-out' &
+  wait
+  rc_is a 0; out_has a A-out; err_has a A-err
+  rc_is b 0; out_has b B-out; err_has b B-err
+  expect 40500 rexuser rexpass1 'sleep 1.5; echo A-err >&2; echo A-out' success 4
+  expect 40500 rexuser rexpass1 'echo B-err >&2; echo B-out' success 4
 }
 
 # Signal bytes 2 (SIGINT) and 15 (SIGTERM) go client->server on the stderr
