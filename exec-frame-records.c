@@ -79,11 +79,17 @@ exec_frame_records_first(exec_frame_records_t *table, guint32 frame)
 }
 
 const exec_frame_record_t *
-exec_frame_records_find(exec_frame_records_t *table, guint32 frame, guint32 tag)
+exec_frame_records_find_masked(exec_frame_records_t *table, guint32 frame, guint32 tag, guint32 mask)
 {
     for (guint32 at = first_at_or_after(table, frame); at < table->count && table->entries[at].frame == frame; at++) {
-        if (table->entries[at].tag == tag)
+        if ((table->entries[at].tag & mask) == tag)
             return &table->entries[at];
     }
     return NULL;
+}
+
+const exec_frame_record_t *
+exec_frame_records_find(exec_frame_records_t *table, guint32 frame, guint32 tag)
+{
+    return exec_frame_records_find_masked(table, frame, tag, G_MAXUINT32);
 }

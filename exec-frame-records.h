@@ -33,6 +33,10 @@ exec_frame_records_t *exec_frame_records_new(void);
 void exec_frame_records_add(exec_frame_records_t *table, guint32 frame, guint32 tag, void *data);
 /* The frame's record with this tag, or NULL. */
 const exec_frame_record_t *exec_frame_records_find(exec_frame_records_t *table, guint32 frame, guint32 tag);
+/* The frame's record whose tag has these bits under mask (a table that
+ * keeps more than a kind in its tags), or NULL. */
+const exec_frame_record_t *exec_frame_records_find_masked(exec_frame_records_t *table, guint32 frame, guint32 tag,
+                                                          guint32 mask);
 /* The frame's first record whatever its tag, or NULL. */
 const exec_frame_record_t *exec_frame_records_first(exec_frame_records_t *table, guint32 frame);
 

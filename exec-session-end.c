@@ -51,10 +51,12 @@ typedef enum {
 /* What the postdissector found in a frame (first pass): a control-connection
  * FIN that ends something, the login (no status byte ever came) or the
  * session (byte counts as they stood then), and retransmitted bytes TCP
- * kept from the dissector that differ from the first copy. */
+ * kept from the dissector that differ from the first copy.  Made on the
+ * first pass and again from the frame's entry on later ones. */
 typedef struct {
     exec_session_t *session;
     const exec_conflicts_t *withheld_conflicts;     /* offsets in the frame */
+    guint64  bytes[3];              /* a session end's stdin, stdout and stderr bytes */
     guint8   after_payload : 1;     /* the frame's payload was dissected too */
     guint8   closed_without_reply : 1;
     guint8   session_end : 1;
@@ -63,24 +65,79 @@ typedef struct {
      * (neither changes once known). */
     guint8   shows_username : 1;
     guint8   shows_command : 1;
-    guint8   counted : 1;           /* bytes[] holds the counts; all 0 without */
     guint8   why;                   /* closed without reply: a why_no_reply_t */
-    /* A session end's stdin, stdout and stderr bytes, as they stood then;
-     * room for them only when one is not 0 (a brute-force attempt sends
-     * none). */
-    guint64  bytes[];
 } exec_end_record_t;
 
-/* A record, with room for the byte counts when they are not all 0. */
-static exec_end_record_t *
-new_end_record(const guint64 *counts)
+/* A record is kept in its table entry: the tag holds the record's kind,
+ * flags and reason, the data its session, so a brute-force attempt's two
+ * closes allocate nothing.  Byte counts that are not all 0 and withheld
+ * conflicts need more: then the data is an exec_end_extra_t. */
+#define END_KIND_MASK 0xffu
+enum {
+    END_AFTER_PAYLOAD = 1u << 8,
+    END_CLOSED_WITHOUT_REPLY = 1u << 9,
+    END_SESSION_END = 1u << 10,
+    END_STDERR_NEVER_CONNECTED = 1u << 11,
+    END_SHOWS_USERNAME = 1u << 12,
+    END_SHOWS_COMMAND = 1u << 13,
+    END_EXTRA = 1u << 14
+};
+#define END_WHY_SHIFT 16
+
+typedef struct {
+    exec_session_t *session;
+    const exec_conflicts_t *withheld_conflicts;
+    guint64  bytes[3];
+} exec_end_extra_t;
+
+/* First pass: keeps a record in the table. */
+static void
+keep_end_record(guint32 frame, const exec_end_record_t *end)
 {
-    gboolean counted = counts && (counts[0] | counts[1] | counts[2]) != 0;
-    exec_end_record_t *end = (exec_end_record_t *)wmem_alloc0(wmem_file_scope(), sizeof(exec_end_record_t) +
-                                                             (counted ? 3 * sizeof(guint64) : 0));
-    end->counted = counted;
-    if (counted)
-        memcpy(end->bytes, counts, 3 * sizeof(guint64));
+    guint32 tag = RECORD_SESSION_END | (guint32)end->why << END_WHY_SHIFT |
+                  (end->after_payload ? END_AFTER_PAYLOAD : 0) |
+                  (end->closed_without_reply ? END_CLOSED_WITHOUT_REPLY : 0) |
+                  (end->session_end ? END_SESSION_END : 0) |
+                  (end->stderr_never_connected ? END_STDERR_NEVER_CONNECTED : 0) |
+                  (end->shows_username ? END_SHOWS_USERNAME : 0) |
+                  (end->shows_command ? END_SHOWS_COMMAND : 0);
+    void *data = end->session;
+    if (end->withheld_conflicts || (end->bytes[0] | end->bytes[1] | end->bytes[2]) != 0) {
+        exec_end_extra_t *extra = wmem_new(wmem_file_scope(), exec_end_extra_t);
+        extra->session = end->session;
+        extra->withheld_conflicts = end->withheld_conflicts;
+        memcpy(extra->bytes, end->bytes, sizeof extra->bytes);
+        tag |= END_EXTRA;
+        data = extra;
+    }
+    exec_frame_records_add(end_records, frame, tag, data);
+}
+
+/* Later passes: the frame's record, made again from its entry, or NULL. */
+static exec_end_record_t *
+kept_end_record(guint32 frame, exec_end_record_t *end)
+{
+    const exec_frame_record_t *found = exec_frame_records_find_masked(end_records, frame, RECORD_SESSION_END,
+                                                                      END_KIND_MASK);
+    if (!found)
+        return NULL;
+    guint32 tag = found->tag;
+    memset(end, 0, sizeof *end);
+    if (tag & END_EXTRA) {
+        const exec_end_extra_t *extra = (const exec_end_extra_t *)found->data;
+        end->session = extra->session;
+        end->withheld_conflicts = extra->withheld_conflicts;
+        memcpy(end->bytes, extra->bytes, sizeof end->bytes);
+    } else {
+        end->session = (exec_session_t *)found->data;
+    }
+    end->after_payload = (tag & END_AFTER_PAYLOAD) != 0;
+    end->closed_without_reply = (tag & END_CLOSED_WITHOUT_REPLY) != 0;
+    end->session_end = (tag & END_SESSION_END) != 0;
+    end->stderr_never_connected = (tag & END_STDERR_NEVER_CONNECTED) != 0;
+    end->shows_username = (tag & END_SHOWS_USERNAME) != 0;
+    end->shows_command = (tag & END_SHOWS_COMMAND) != 0;
+    end->why = (guint8)(tag >> END_WHY_SHIFT);
     return end;
 }
 
@@ -187,13 +244,14 @@ why_no_reply(const exec_session_t *session)
 }
 
 /* First pass: a FIN of the control connection that ends the login (the
- * server's, before any status byte) or the session (the second FIN). */
-static exec_end_record_t *
+ * server's, before any status byte) or the session (the second FIN), told
+ * in *end (zeroed by the caller). */
+static gboolean
 classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, const struct tcp_analysis *tcpd,
-               exec_direction_t direction, gboolean bare_fin)
+               exec_direction_t direction, gboolean bare_fin, exec_end_record_t *end)
 {
     if (session->rst_seen)
-        return NULL;
+        return FALSE;
     /* A reset ends the session too (the daemon resets after an error when
      * the request was not read to its end): TCP's completeness flags say
      * when the conversation first saw one. */
@@ -201,7 +259,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
     if (rst)
         session->rst_seen = TRUE;
     else if (session->fin_seen[direction] || !frame_has_fin(session, tcpd, pinfo, tree, bare_fin))
-        return NULL;
+        return FALSE;
     gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !session->stream.status_seen &&
                         !session->fin_seen[direction] && session->closed_frame == 0 &&
                         session->stream.server.start_seen &&
@@ -209,10 +267,8 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
     session->fin_seen[direction] = TRUE;
     gboolean ends = rst || session->fin_seen[!direction];
     if (!no_reply && !ends)
-        return NULL;
+        return FALSE;
 
-    const guint64 counts[3] = { session->stdin_bytes, session->stdout_bytes, session->stderr_bytes };
-    exec_end_record_t *end = new_end_record(ends ? counts : NULL);
     if (no_reply) {
         session->closed_frame = pinfo->num;
         end->closed_without_reply = TRUE;
@@ -223,8 +279,11 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
         session->end_frame = pinfo->num;
         end->session_end = TRUE;
         end->stderr_never_connected = session->stderr_abandoned;
+        end->bytes[0] = session->stdin_bytes;
+        end->bytes[1] = session->stdout_bytes;
+        end->bytes[2] = session->stderr_bytes;
     }
-    return end;
+    return TRUE;
 }
 
 /* Where the part of this frame's segment that TCP kept from the dissector
@@ -371,9 +430,10 @@ session_without_payload(tvbuff_t *tvb, packet_info *pinfo)
     return exec_session_new(conversation, pinfo, to_server);
 }
 
-/* First pass: what the postdissector shows on this frame, or NULL. */
+/* First pass: what the postdissector shows on this frame, in *end, or NULL. */
 static exec_end_record_t *
-classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session)
+classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t *session,
+             exec_end_record_t *end)
 {
     struct tcp_analysis *tcpd = exec_tcp_state(session->conversation, proto_tcp);
     if (!tcpd)
@@ -391,11 +451,9 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
             exec_frame_records_add(end_records, pinfo->num, RECORD_EXPORT_WITHHELD, payload);
         withheld = classify_withheld(tvb, session, direction, &part);
     }
-    exec_end_record_t *end = classify_close(pinfo, tree, session, tcpd, direction, bare_fin);
-    if (!end && !withheld)
+    memset(end, 0, sizeof *end);
+    if (!classify_close(pinfo, tree, session, tcpd, direction, bare_fin, end) && !withheld)
         return NULL;
-    if (!end)
-        end = new_end_record(NULL);
     end->session = session;
     end->withheld_conflicts = withheld;
     end->shows_username = session->username != NULL;
@@ -426,8 +484,7 @@ static void
 show_session_end(proto_tree *tree, proto_item *ti, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,
                  const exec_end_record_t *end)
 {
-    static const guint64 none[3];
-    const guint64 *bytes = end->counted ? end->bytes : none;
+    const guint64 *bytes = end->bytes;
     exec_info_labelled_number(info, "Session end: stdin ", bytes[0]);
     exec_info_continue_number(info, ", stdout ", bytes[1]);
     exec_info_continue_number(info, ", stderr ", bytes[2]);
@@ -458,10 +515,9 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 
     /* The FIN may share the frame with payload: this file's table keeps its
      * record apart from the control dissector's. */
-    exec_end_record_t *end;
+    exec_end_record_t record, *end;
     if (PINFO_FD_VISITED(pinfo)) {
-        const exec_frame_record_t *found = exec_frame_records_find(end_records, pinfo->num, RECORD_SESSION_END);
-        end = found ? (exec_end_record_t *)found->data : NULL;
+        end = kept_end_record(pinfo->num, &record);
     } else {
         /* The control dissector has just seen this frame's payload: no
          * need to look the session up again. */
@@ -470,9 +526,9 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
             session = exec_session_find(pinfo);
         if (!session && !channel_of)    /* a channel's frame is no control connection's */
             session = session_without_payload(tvb, pinfo);
-        end = session ? classify_end(tvb, pinfo, tree, session) : NULL;
+        end = session ? classify_end(tvb, pinfo, tree, session, &record) : NULL;
         if (end)
-            exec_frame_records_add(end_records, pinfo->num, RECORD_SESSION_END, end);
+            keep_end_record(pinfo->num, end);
     }
     if (export_wanted) {
         const exec_frame_record_t *withheld = exec_frame_records_find(end_records, pinfo->num,
