@@ -401,7 +401,9 @@ exec_eo_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const
 
     export_object_entry_t *entry = g_new0(export_object_entry_t, 1);
     entry->pkt_num = stream->first_frame ? stream->first_frame : pinfo->num;
-    entry->hostname = address_to_str(NULL, &object->session->server_addr);
+    address server;
+    exec_session_address(object->session, EXEC_SERVER, &server);
+    entry->hostname = address_to_str(NULL, &server);
     if (lost)
         entry->content_type = g_strdup_printf("%s; incomplete: %" PRIu64 " bytes missing",
                                               text ? "text/plain" : "application/octet-stream", lost);

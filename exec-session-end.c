@@ -372,7 +372,7 @@ static exec_withheld_t *
 stderr_withheld(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session)
 {
     if (!session->stderr_conversation ||
-        (pinfo->srcport == session->stderr_port && addresses_equal(&pinfo->src, &session->client_addr)))
+        (pinfo->srcport == session->stderr_port && exec_session_address_is(session, EXEC_CLIENT, &pinfo->src)))
         return NULL;            /* the client's signal bytes are no object */
     const struct tcp_analysis *tcpd =
             exec_tcp_state(session->stderr_conversation, proto_tcp);

@@ -104,8 +104,10 @@ endpoints_hash(guint32 client_port, guint32 server_port, const address *client, 
 static guint32
 session_hash(const exec_session_t *session)
 {
-    return endpoints_hash(session->client_port, session->server_port, &session->client_addr,
-                          &session->server_addr);
+    address client, server;
+    exec_session_address(session, EXEC_CLIENT, &client);
+    exec_session_address(session, EXEC_SERVER, &server);
+    return endpoints_hash(session->client_port, session->server_port, &client, &server);
 }
 
 /* The hash's top bits pick the bucket. */
@@ -191,8 +193,8 @@ newest_of_frame_endpoints(const packet_info *pinfo, gboolean to_server)
     const address *client = to_server ? &pinfo->src : &pinfo->dst;
     exec_session_t *session = *index_bucket(endpoints_hash(client_port, server_port, client, server));
     while (session && !(session->client_port == client_port && session->server_port == server_port &&
-                        addresses_equal(server, &session->server_addr) &&
-                        addresses_equal(client, &session->client_addr)))
+                        exec_session_address_is(session, EXEC_SERVER, server) &&
+                        exec_session_address_is(session, EXEC_CLIENT, client)))
         session = session->older_same_key;
     return session;
 }
@@ -234,18 +236,43 @@ exec_session_of_conversation(packet_info *pinfo)
     return conversation ? session_on(conversation, pinfo) : NULL;
 }
 
-/* An address of at most four bytes is kept in the session's own storage;
- * a longer one (IPv6) in the file scope. */
-static void
-keep_address(address *kept, guint8 storage[4], const address *from)
+static const guint8 *
+kept_address_bytes(const exec_session_t *session, exec_endpoint_t endpoint)
 {
-    if (from->len < 0 || from->len > 4) {
-        copy_address_wmem(wmem_file_scope(), kept, from);
+    const exec_address_bytes_t *bytes = &session->address_bytes[endpoint];
+    return session->address_length[endpoint] <= sizeof bytes->in_place ? bytes->in_place : bytes->elsewhere;
+}
+
+void
+exec_session_address(const exec_session_t *session, exec_endpoint_t endpoint, address *out)
+{
+    set_address(out, session->address_type[endpoint], session->address_length[endpoint],
+                kept_address_bytes(session, endpoint));
+}
+
+gboolean
+exec_session_address_is(const exec_session_t *session, exec_endpoint_t endpoint, const address *candidate)
+{
+    return candidate->type == session->address_type[endpoint] &&
+           candidate->len == session->address_length[endpoint] &&
+           (candidate->len == 0 ||
+            memcmp(candidate->data, kept_address_bytes(session, endpoint), (size_t)candidate->len) == 0);
+}
+
+/* TCP runs over IP: an address of another type or size is not kept (the
+ * session's stays AT_NONE and matches no frame of TCP's). */
+static void
+keep_address(exec_session_t *session, exec_endpoint_t endpoint, const address *from)
+{
+    exec_address_bytes_t *bytes = &session->address_bytes[endpoint];
+    if (from->type > G_MAXUINT8 || from->len <= 0 || from->len > G_MAXUINT8)
         return;
-    }
-    if (from->len > 0)
-        memcpy(storage, from->data, (size_t)from->len);
-    set_address(kept, from->type, from->len, storage);
+    session->address_type[endpoint] = (guint8)from->type;
+    session->address_length[endpoint] = (guint8)from->len;
+    if ((size_t)from->len <= sizeof bytes->in_place)
+        memcpy(bytes->in_place, from->data, (size_t)from->len);
+    else
+        bytes->elsewhere = (const guint8 *)wmem_memdup(wmem_file_scope(), from->data, (size_t)from->len);
 }
 
 exec_session_t *
@@ -260,8 +287,8 @@ exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_s
     session = wmem_new0(wmem_file_scope(), exec_session_t);
     session->client_port = to_server ? pinfo->srcport : pinfo->destport;
     session->server_port = to_server ? pinfo->destport : pinfo->srcport;
-    keep_address(&session->server_addr, session->server_addr_bytes, to_server ? &pinfo->dst : &pinfo->src);
-    keep_address(&session->client_addr, session->client_addr_bytes, to_server ? &pinfo->src : &pinfo->dst);
+    keep_address(session, EXEC_SERVER, to_server ? &pinfo->dst : &pinfo->src);
+    keep_address(session, EXEC_CLIENT, to_server ? &pinfo->src : &pinfo->dst);
 
     /* Where TCP saw a flow's SYN, stream position 0 is its first byte. */
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conversation, pinfo);
@@ -309,7 +336,7 @@ exec_direction_t
 exec_session_direction(const exec_session_t *session, const packet_info *pinfo)
 {
     gboolean to_server = pinfo->destport == session->server_port &&
-                         addresses_equal(&pinfo->dst, &session->server_addr);
+                         exec_session_address_is(session, EXEC_SERVER, &pinfo->dst);
     return to_server ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT;
 }
 

@@ -54,6 +54,20 @@ typedef struct exec_unseen_start {
  * at their first byte: a session whose start was not captured has none. */
 struct exec_first_copy;
 
+/* An endpoint's address as a session keeps it: an IPv4 address's bytes in
+ * place, a longer one's (IPv6) in the file scope; its type and length are
+ * with the session's small fields.  8 bytes, not an address's 24: a brute
+ * force keeps two per attempt. */
+typedef union {
+    guint8 in_place[8];
+    const guint8 *elsewhere;
+} exec_address_bytes_t;
+
+typedef enum {
+    EXEC_CLIENT = 0,
+    EXEC_SERVER = 1
+} exec_endpoint_t;
+
 /* One rexec session: the control connection, and its stderr channel when
  * the client announced one.  Written on the first pass only.  A brute force
  * keeps one per attempt: the fields go by size, flags in bits, so that no
@@ -62,8 +76,7 @@ typedef struct exec_session {
     exec_stream_t stream;           /* the engine's state of both directions */
     conversation_t *conversation;   /* the control connection */
     struct exec_session *older_same_key;    /* exec-session.c's first-pass index */
-    address  client_addr;
-    address  server_addr;
+    exec_address_bytes_t address_bytes[2];  /* by exec_endpoint_t */
 
     const char *username;       /* printable, for columns and statistics */
     const char *command;
@@ -101,8 +114,8 @@ typedef struct exec_session {
     guint32  end_frame;         /* the frame that ended the session, if any */
     guint32  last_data_frame;   /* the last frame with payload of the session */
 
-    guint8   client_addr_bytes[4];  /* an IPv4 address's bytes, kept here: no allocation */
-    guint8   server_addr_bytes[4];
+    guint8   address_type[2];   /* an address_type, by exec_endpoint_t */
+    guint8   address_length[2];
     guint8   origin_known[2];   /* seq_origin holds, per direction */
     guint8   fin_seen[2];       /* per exec_direction_t */
     guint8   n_pending;
@@ -139,6 +152,12 @@ void exec_session_payload_seen(exec_session_t *session, const packet_info *pinfo
 exec_session_t *exec_session_with_payload_in(const packet_info *pinfo);
 
 exec_direction_t exec_session_direction(const exec_session_t *session, const packet_info *pinfo);
+
+/* The session's client or server address (its bytes stay the session's). */
+void exec_session_address(const exec_session_t *session, exec_endpoint_t endpoint, address *out);
+/* Whether candidate is the session's client or server address. */
+gboolean exec_session_address_is(const exec_session_t *session, exec_endpoint_t endpoint,
+                                 const address *candidate);
 
 /* First pass: the session's stderr port is only a candidate, nothing has
  * connected back to it yet. */

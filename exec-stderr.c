@@ -104,8 +104,8 @@ channel_session(const packet_info *pinfo)
                                                                                        GUINT_TO_POINTER(port));
              channel; channel = channel->older_same_port) {
             exec_session_t *session = channel->session;
-            if (!addresses_equal(client_sends ? &pinfo->src : &pinfo->dst, &session->client_addr) ||
-                !addresses_equal(client_sends ? &pinfo->dst : &pinfo->src, &session->server_addr))
+            if (!exec_session_address_is(session, EXEC_CLIENT, client_sends ? &pinfo->src : &pinfo->dst) ||
+                !exec_session_address_is(session, EXEC_SERVER, client_sends ? &pinfo->dst : &pinfo->src))
                 continue;
             /* Newer Wireshark moves the expected conversation's last frame
              * only from the daemon's SYN/ACK on: the channel's first frame
@@ -221,7 +221,7 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
     }
 
     gboolean from_client = pinfo->srcport == session->stderr_port &&
-                           addresses_equal(&pinfo->src, &session->client_addr);
+                           exec_session_address_is(session, EXEC_CLIENT, &pinfo->src);
     guint length = tvb_captured_length(tvb);
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, EXEC_SHORT_NAME);

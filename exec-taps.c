@@ -137,8 +137,11 @@ exec_taps_queue(packet_info *pinfo, const exec_session_t *session, const char *o
     }
     if (have_tap_listener(exec_tap)) {
         exec_attempt_t *attempt = wmem_new0(pinfo->pool, exec_attempt_t);
-        attempt->client = address_to_str(pinfo->pool, &session->client_addr);
-        attempt->server = address_to_str(pinfo->pool, &session->server_addr);
+        address client, server;
+        exec_session_address(session, EXEC_CLIENT, &client);
+        exec_session_address(session, EXEC_SERVER, &server);
+        attempt->client = address_to_str(pinfo->pool, &client);
+        attempt->server = address_to_str(pinfo->pool, &server);
         attempt->username = session->username;
         attempt->command = session->command;
         attempt->outcome = outcome;
