@@ -70,8 +70,11 @@ static gint ett_exec_identified = -1;
 
 static dissector_handle_t exec_handle;
 /* The records of the frames this dissector classified, tagged with the
- * sequence number TCP handed (one frame can come in two calls). */
+ * sequence number TCP handed (one frame can come in two calls).  A client
+ * segment at its stream's start that later passes classify again from its
+ * bytes (derived_record) keeps only its session, in the second table. */
 static exec_frame_records_t *kept_records;
+static exec_frame_records_t *derivable_records;
 
 static const value_string exec_status_vals[] = {
     { 0, "Success" },
@@ -371,8 +374,9 @@ note_client_string_end(exec_session_t *session, const struct tcpinfo *tcpinfo, g
 }
 
 /* Runs the engine on this segment; the record's pieces point into the
- * segment. */
-static void
+ * segment.  Returns whether it is the client's first, fed to an untouched
+ * engine at the stream's start. */
+static gboolean
 classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
                  const struct tcpinfo *tcpinfo, exec_record_t *record, exec_segment_t *segment)
 {
@@ -383,6 +387,8 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     if (direction == EXEC_SERVER_TO_CLIENT && server_reply_starts_here(session, tcpinfo))
         exec_stream_server_reply_starts(&session->stream);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
+    gboolean from_start = direction == EXEC_CLIENT_TO_SERVER && offset == 0 &&
+                          exec_stream_untouched(&session->stream);
     exec_stream_feed(&session->stream, direction, offset, data, length, pinfo->can_desegment > 0, segment);
     exec_session_count_lost(session, direction, offset, length, segment);
 
@@ -408,6 +414,7 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     }
     record->username = session->username;
     record->command = session->command;
+    return from_start;
 }
 
 /* A segment that is stdin or stdout from its first byte to its last, once
@@ -443,6 +450,58 @@ plain_data_record(tvbuff_t *tvb, packet_info *pinfo, exec_record_t *record, exec
     piece->kind = record->client_to_server ? EXEC_PIECE_STDIN : EXEC_PIECE_STDOUT;
     record->username = session->username;
     record->command = session->command;
+    return record;
+}
+
+/* The tag of a derivable frame's entry: what the session knew then, and
+ * how the first pass fed the engine. */
+#define DERIVED_SHOWS_USERNAME 0x1u
+#define DERIVED_SHOWS_COMMAND  0x2u
+#define DERIVED_MAY_DEFER      0x4u
+
+/* First pass, after classify_segment(): keeps what later passes need to
+ * make the record again from the frame's bytes (derived_record), when the
+ * engine had seen nothing before this client segment at the stream's
+ * start: an engine in the same state then classifies it alike.  Most
+ * sessions' request: a brute-force attempt keeps a table entry, not a
+ * record of four pieces.  FALSE, and nothing kept, otherwise. */
+static gboolean
+keep_derivable(tvbuff_t *tvb, packet_info *pinfo, const exec_record_t *record, gboolean from_start)
+{
+    if (!from_start || record->counted_back.identified || record->consumed != tvb_captured_length(tvb))
+        return FALSE;
+    guint32 tag = (record->username ? DERIVED_SHOWS_USERNAME : 0) | (record->command ? DERIVED_SHOWS_COMMAND : 0) |
+                  (pinfo->can_desegment > 0 ? DERIVED_MAY_DEFER : 0);
+    exec_frame_records_add(derivable_records, pinfo->num, tag, record->session);
+    return TRUE;
+}
+
+/* Later passes: the record keep_derivable() did not keep, when this call
+ * hands the client's segment at its stream's start (TCP may hand a frame
+ * over in two calls); else NULL. */
+static exec_record_t *
+derived_record(tvbuff_t *tvb, packet_info *pinfo, guint32 seq, exec_record_t *record, exec_segment_t *segment)
+{
+    const exec_frame_record_t *entry = exec_frame_records_first(derivable_records, pinfo->num);
+    if (!entry)
+        return NULL;
+    exec_session_t *session = (exec_session_t *)entry->data;
+    if (exec_session_direction(session, pinfo) != EXEC_CLIENT_TO_SERVER ||
+        seq != session->seq_origin[EXEC_CLIENT_TO_SERVER])
+        return NULL;
+    exec_stream_t fresh;
+    exec_stream_init(&fresh, TRUE, TRUE);
+    guint32 length = tvb_captured_length(tvb);
+    exec_stream_feed(&fresh, EXEC_CLIENT_TO_SERVER, 0, tvb_get_ptr(tvb, 0, length), length,
+                     (entry->tag & DERIVED_MAY_DEFER) != 0, segment);
+    memset(record, 0, sizeof *record);
+    record->session = session;
+    record->client_to_server = TRUE;
+    record->consumed = segment->consumed;
+    record->n_pieces = (guint8)segment->n_pieces;
+    record->pieces = segment->pieces;
+    record->username = (entry->tag & DERIVED_SHOWS_USERNAME) ? session->username : NULL;
+    record->command = (entry->tag & DERIVED_SHOWS_COMMAND) ? session->command : NULL;
     return record;
 }
 
@@ -883,7 +942,9 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (kept) {
         record = unpack_record(kept, &unkept, segment.pieces);
     } else if (PINFO_FD_VISITED(pinfo)) {
-        record = plain_data_record(tvb, pinfo, &unkept, &segment.pieces[0]);
+        record = derived_record(tvb, pinfo, key, &unkept, &segment);
+        if (!record)
+            record = plain_data_record(tvb, pinfo, &unkept, &segment.pieces[0]);
         if (!record)
             return 0;
     } else {
@@ -892,9 +953,12 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             session = exec_session_new(find_or_create_conversation(pinfo), pinfo, to_server);
         if (!session)
             return 0;
-        classify_segment(tvb, pinfo, session, tcpinfo, &unkept, &segment);
-        if (!is_plain_data(&unkept, tvb_captured_length(tvb)))
-            keep_record(pinfo, key, &unkept);
+        gboolean from_start = classify_segment(tvb, pinfo, session, tcpinfo, &unkept, &segment);
+        /* plain_data_record() and derived_record() make theirs again. */
+        if (!is_plain_data(&unkept, tvb_captured_length(tvb))) {
+            if (!(tcpinfo && keep_derivable(tvb, pinfo, &unkept, from_start)))
+                keep_record(pinfo, key, &unkept);
+        }
         record = &unkept;
         exec_session_payload_seen(session, pinfo, key, tcpinfo && (tcpinfo->flags & TH_FIN));
     }
@@ -987,6 +1051,7 @@ static void
 records_init(void)
 {
     kept_records = exec_frame_records_new();
+    derivable_records = exec_frame_records_new();
 }
 
 void

@@ -49,6 +49,14 @@ exec_stream_init(exec_stream_t *stream, bool client_start_seen, bool server_star
 }
 
 bool
+exec_stream_untouched(const exec_stream_t *stream)
+{
+    exec_stream_t fresh;
+    exec_stream_init(&fresh, true, true);
+    return memcmp(stream, &fresh, sizeof fresh) == 0;
+}
+
+bool
 exec_stream_in_data_phase(const exec_stream_t *stream)
 {
     return stream->client.phase == CLIENT_STDIN;

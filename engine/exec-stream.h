@@ -138,6 +138,11 @@ void exec_stream_server_reply_starts(exec_stream_t *stream);
  * and the command.  No effect after lost client bytes. */
 void exec_stream_client_port_proven(exec_stream_t *stream);
 
+/* Whether the stream is as exec_stream_init(stream, true, true) made it:
+ * nothing fed, nothing proved.  The next segment then classifies as it
+ * would in any other stream so made. */
+bool exec_stream_untouched(const exec_stream_t *stream);
+
 /* Whether the handshake is known to be over in the client's stream. */
 bool exec_stream_in_data_phase(const exec_stream_t *stream);
 
