@@ -280,11 +280,8 @@ exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_s
 {
     if (exec_stderr_is_channel(conversation, pinfo))
         return NULL;
-    exec_session_t *session = session_on(conversation, pinfo);
-    if (session)
-        return session;
 
-    session = wmem_new0(wmem_file_scope(), exec_session_t);
+    exec_session_t *session = wmem_new0(wmem_file_scope(), exec_session_t);
     session->client_port = to_server ? pinfo->srcport : pinfo->destport;
     session->server_port = to_server ? pinfo->destport : pinfo->srcport;
     keep_address(session, EXEC_SERVER, to_server ? &pinfo->dst : &pinfo->src);

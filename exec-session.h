@@ -130,9 +130,10 @@ typedef struct exec_session {
 void exec_session_register(void);
 void exec_session_handoff(void);
 
-/* First pass: a new session for a control connection's first payload, or
- * NULL when the conversation is a stderr channel.  to_server: this frame
- * goes from the client to the server. */
+/* First pass, when exec_session_find() found none for this frame: a new
+ * session for a control connection's first payload, or NULL when the
+ * conversation is a stderr channel.  to_server: this frame goes from the
+ * client to the server. */
 exec_session_t *exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_server);
 /* First pass: the session of this frame's control connection, or NULL. */
 exec_session_t *exec_session_find(const packet_info *pinfo);

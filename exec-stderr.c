@@ -104,15 +104,15 @@ channel_session(const packet_info *pinfo)
                                                                                        GUINT_TO_POINTER(port));
              channel; channel = channel->older_same_port) {
             exec_session_t *session = channel->session;
-            if (!exec_session_address_is(session, EXEC_CLIENT, client_sends ? &pinfo->src : &pinfo->dst) ||
-                !exec_session_address_is(session, EXEC_SERVER, client_sends ? &pinfo->dst : &pinfo->src))
-                continue;
             /* Newer Wireshark moves the expected conversation's last frame
              * only from the daemon's SYN/ACK on: the channel's first frame
              * is checked by a conversation search, once a channel. */
-            if (session->stderr_conversation->last_frame == pinfo->num ||
-                (!session->stderr_first_frame &&
-                 find_conversation_pinfo((packet_info *)pinfo, 0) == session->stderr_conversation))
+            gboolean moved_here = session->stderr_conversation->last_frame == pinfo->num;
+            if ((!moved_here && session->stderr_first_frame) ||
+                !exec_session_address_is(session, EXEC_CLIENT, client_sends ? &pinfo->src : &pinfo->dst) ||
+                !exec_session_address_is(session, EXEC_SERVER, client_sends ? &pinfo->dst : &pinfo->src))
+                continue;
+            if (moved_here || find_conversation_pinfo((packet_info *)pinfo, 0) == session->stderr_conversation)
                 return session;
         }
     }
