@@ -1,7 +1,7 @@
 /* exec-session.c: the sessions.  A session is made at the first payload of
  * its control connection, with where each direction's stream starts in
- * TCP's sequence numbers; on the first pass it is found again by the
- * frame's port pair.  Also the stream position of a segment, and the TCP
+ * TCP's sequence numbers, and found again by the frame's ports and
+ * addresses.  Also the stream position of a segment, and the TCP
  * preferences that decide which sequence numbers TCP hands over.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
