@@ -21,9 +21,9 @@ static guint32 sessions_seen;
  * through the sessions (newest first), and the ports servers listen on:
  * made on the first pass, searched on every pass.  A conversation lookup
  * costs about as much as the rest of the plugin's work on a data frame,
- * and the session-end postdissector needs the session of every TCP frame.  The table doubles as sessions come, so
- * that a chain stays about one session long at a pointer a session or
- * less. */
+ * and the session-end postdissector needs the session of every TCP frame.
+ * The table doubles as sessions come, so that a chain stays about one
+ * session long at a pointer a session or less. */
 static exec_session_t **index_buckets;  /* NULL until the first session */
 static guint index_bits;                /* log2 of the buckets */
 static guint8 server_ports[(G_MAXUINT16 + 1) / 8];

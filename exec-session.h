@@ -75,7 +75,7 @@ typedef enum {
 typedef struct exec_session {
     exec_stream_t stream;           /* the engine's state of both directions */
     conversation_t *conversation;   /* the control connection */
-    struct exec_session *older_same_key;    /* exec-session.c's first-pass index */
+    struct exec_session *older_same_key;    /* exec-session.c's index */
     exec_address_bytes_t address_bytes[2];  /* by exec_endpoint_t */
 
     const char *username;       /* printable, for columns and statistics */
