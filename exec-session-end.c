@@ -250,7 +250,8 @@ static gboolean
 classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, const struct tcp_analysis *tcpd,
                exec_direction_t direction, gboolean bare_fin, exec_end_record_t *end)
 {
-    if (session->rst_seen)
+    /* A session ends once: a reset after both FINs ends nothing more. */
+    if (session->rst_seen || session->end_frame)
         return FALSE;
     /* A reset ends the session too (the daemon resets after an error when
      * the request was not read to its end): TCP's completeness flags say

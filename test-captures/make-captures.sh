@@ -32,7 +32,7 @@ SCENARIOS=(
   each-string-own-segment all-in-one-segment tiny-segments split-strings
   port-zero empty-password no-home-dir bad-shell interleaved
   ipv6-stderr ipv6-nostderr ipv6-reply-before-request ipv6-named-stderr stderr-signal reused-tuple
-  ipv6-named-shared-stderr-port busy-reused-tuple hydra-brute medusa-brute nmap-rexec-brute
+  ipv6-named-shared-stderr-port rst-after-close busy-reused-tuple hydra-brute medusa-brute nmap-rexec-brute
 )
 
 die() { echo "make-captures: $*" >&2; exit 1; }
@@ -372,6 +372,15 @@ sc_ipv6-named-shared-stderr-port() {
   rc_is b 0; out_has b B-out; err_has b B-err
   expect 40500 rexuser rexpass1 'sleep 1.5; echo A-err >&2; echo A-out' success 4
   expect 40500 rexuser rexpass1 'echo B-err >&2; echo B-out' success 4
+}
+
+# The daemon closes without reply; the client then sends bytes and its FIN in
+# one segment to the connection the daemon closed, whose kernel answers with a
+# reset: a reset after both FINs.
+sc_rst-after-close() {
+  R c --port-string '' --split all --user rexuser --password wrongpass1 --command 'id -un' --after-close late
+  rc_is c 1
+  expect '' rexuser wrongpass1 'id -un' closed-without-reply 1
 }
 
 # Signal bytes 2 (SIGINT) and 15 (SIGTERM) go client->server on the stderr

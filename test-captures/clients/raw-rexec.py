@@ -70,6 +70,8 @@ def main():
                     help="read the daemon's first bytes before sending the request")
     ap.add_argument("--stdin-file", help="bytes to send as stdin after status 0, then half-close")
     ap.add_argument("--src-port", type=int, help="bind this local port (SO_REUSEADDR)")
+    ap.add_argument("--after-close", help="once the daemon closed the control connection, send these "
+                    "bytes and the FIN in one segment")
     ap.add_argument("--timeout", type=float, default=20.0)
     a = ap.parse_args()
 
@@ -160,6 +162,12 @@ def main():
             if r is s:
                 if not data:
                     ctl_open = False
+                    if a.after_close:
+                        # Corked, the FIN rides on the bytes' segment.
+                        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+                        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+                        s.send(a.after_close.encode())
+                        s.shutdown(socket.SHUT_WR)
                     # a daemon that dies before connecting back leaves the listener idle
                     if esock is None and lsock is not None:
                         lsock.close()
