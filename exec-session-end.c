@@ -34,8 +34,9 @@ static int hf_exec_stderr_bytes = -1;
 static expert_field ei_exec_closed_without_reply = EI_INIT;
 
 static dissector_handle_t session_end_handle;
-/* What the first pass found in a frame, tagged with what it is. */
-enum { RECORD_SESSION_END, RECORD_EXPORT_WITHHELD };
+/* What the first pass found in a frame, tagged with what it is (a session
+ * end's tag holds its flags above this). */
+enum { RECORD_SESSION_END = 1, RECORD_EXPORT_WITHHELD };
 static exec_frame_records_t *end_records;
 static protocol_t *exec_protocol;
 static int hf_tcp_flags = -1;   /* TCP's, asked for when its sequence analysis is off */
