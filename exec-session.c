@@ -215,25 +215,20 @@ exec_session_find(const packet_info *pinfo)
     return NULL;
 }
 
-/* The session on this control connection, through the index, on any pass:
- * an entry in the conversation's data would cost a brute-force attempt
- * more than the rest of its index. */
-static exec_session_t *
-session_on(const conversation_t *conversation, const packet_info *pinfo)
+/* Through the index, not an entry in the conversation's data: that would
+ * cost a brute-force attempt more than the rest of its index. */
+exec_session_t *
+exec_session_of_conversation(packet_info *pinfo)
 {
+    conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
+    if (!conversation)
+        return NULL;
     for (int to_server = 0; to_server < 2; to_server++)
         for (exec_session_t *session = newest_of_frame_endpoints(pinfo, to_server); session;
              session = session->older_same_key)
             if (session->conversation == conversation)
                 return session;
     return NULL;
-}
-
-exec_session_t *
-exec_session_of_conversation(packet_info *pinfo)
-{
-    conversation_t *conversation = find_conversation_pinfo(pinfo, 0);
-    return conversation ? session_on(conversation, pinfo) : NULL;
 }
 
 static const guint8 *
