@@ -16,16 +16,22 @@ export PYTHONDONTWRITEBYTECODE=1
 
 bash tests/install-test-deps.sh || { echo "suites: 0 passed, 1 failed"; exit 1; }
 
-passed=0 failed=0 summary=()
+passed=0 failed=0 summary=() reasons=()
+# run_part NAME COMMAND...: runs one part, its output also kept, so that a failed part's reasons
+# can be repeated at the very end (CI shows only the last lines of a run).
 run_part() {
   local name=$1; shift
-  local start=$SECONDS
+  local start=$SECONDS log="$scratch/part-$((passed + failed)).log" rc
   echo
   echo "######## $name"
-  if "$@"; then
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1)); summary+=("ok   $name ($((SECONDS - start)) s)")
   else
     failed=$((failed + 1)); summary+=("FAIL $name ($((SECONDS - start)) s)")
+    reasons+=("why: $name (exit $rc):")
+    mapfile -t -O "${#reasons[@]}" reasons < <(grep -E 'FAIL|exit [1-9]|[Ee]rror|should ' "$log" | tail -n 15 | cut -c1-300 | sed 's/^/  /')
   fi
 }
 
@@ -66,5 +72,6 @@ run_part "host left as found: account, PAM, inetd and hosts files, namespaces, d
 echo
 echo "######## summary"
 printf '%s\n' "${summary[@]}"
+[ ${#reasons[@]} -eq 0 ] || printf '%s\n' "${reasons[@]}"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
