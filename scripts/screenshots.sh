@@ -221,6 +221,32 @@ open_menu() {
   wait_window "$regex" 8
 }
 
+# walk_menu WINDOW TITLE_REGEX FIRST LAST STEP_KEY ESCAPES MENUKEY [KEY...]: for an
+# item whose place in a menu varies (plugins' items sit among others, sorted by
+# name): opens the menu with MENUKEY, presses the KEYs, then STEP_KEY FIRST,
+# FIRST + 1, ... LAST times and Return, until a window whose title matches
+# opens, and prints its id.  Whatever else opens is closed again
+# (its Escape, then ESCAPES more for the menus).
+walk_menu() {
+  local win=$1 regex=$2 first=$3 last=$4 step_key=$5 escapes=$6 menukey=$7 before new k id d
+  shift 7
+  for k in $(seq "$first" "$last"); do
+    before=$(visible_windows)
+    xdotool windowfocus --sync "$win"
+    xdotool key "$menukey"
+    settle 0.7
+    if [ $# -gt 0 ]; then xdotool key "$@"; settle 0.5; fi
+    [ "$k" -eq 0 ] || xdotool key --repeat "$k" "$step_key"
+    xdotool key Return
+    if d=$(wait_window "$regex" 2); then echo "$d"; return 0; fi
+    new=$(comm -13 <(echo "$before") <(visible_windows))
+    for id in $new; do xdotool windowfocus --sync "$id" key Escape 2>/dev/null || true; done
+    xdotool key --repeat "$escapes" Escape
+    settle 0.5
+  done
+  return 1
+}
+
 MISSING=()
 
 # --- the images -------------------------------------------------------------
@@ -253,26 +279,13 @@ shot_credentials() {
 
 shot_statistics() {
   start_wireshark -r "$WORK/captures/interleaved.pcap"
-  local w d before new k found=""
+  local w found
   w=$(wait_window '^interleaved\.pcap$') || die "main window did not open"
   settle
   # Stats trees registered as plugins are listed at the bottom of the
   # Statistics menu, sorted by name: walk up from the bottom and stop at the
-  # window titled EXEC.  Whatever else opens is closed again.
-  for k in $(seq 1 8); do
-    before=$(visible_windows)
-    xdotool windowfocus --sync "$w"
-    xdotool key alt+s
-    settle 0.7
-    xdotool key --repeat "$k" Up
-    xdotool key Return
-    if d=$(wait_window ' EXEC ' 2); then found=$d; break; fi
-    new=$(comm -13 <(echo "$before") <(visible_windows))
-    for id in $new; do xdotool windowfocus --sync "$id" key Escape 2>/dev/null || true; done
-    xdotool key Escape Escape
-    settle 0.5
-  done
-  if [ -z "$found" ]; then
+  # window titled EXEC.
+  if ! found=$(walk_menu "$w" ' EXEC ' 1 8 Up 2 alt+s); then
     MISSING+=("statistics.png: the Statistics menu has no EXEC item (stats tree 'exec'), so Statistics > EXEC cannot be opened")
     log "no EXEC item in the Statistics menu: statistics.png not made"
     return 0
@@ -323,28 +336,13 @@ shot_expert_info() {
 
 shot_export_objects() {
   start_wireshark -r "$WORK/captures/interleaved.pcap"
-  local w d before new k found=""
+  local w found
   w=$(wait_window '^interleaved\.pcap$') || die "main window did not open"
   settle
   # File: ..., Export Objects, Print..., Quit: from the bottom, Up three
   # times and Right opens the protocols (sorted by name, the first
   # selected); walk down them until the window titled EXEC opens.
-  for k in $(seq 0 14); do
-    before=$(visible_windows)
-    xdotool windowfocus --sync "$w"
-    xdotool key alt+f
-    settle 0.7
-    xdotool key Up Up Up Right
-    settle 0.5
-    [ "$k" -eq 0 ] || xdotool key --repeat "$k" Down
-    xdotool key Return
-    if d=$(wait_window 'EXEC object list' 2); then found=$d; break; fi
-    new=$(comm -13 <(echo "$before") <(visible_windows))
-    for id in $new; do xdotool windowfocus --sync "$id" key Escape 2>/dev/null || true; done
-    xdotool key Escape Escape Escape
-    settle 0.5
-  done
-  if [ -z "$found" ]; then
+  if ! found=$(walk_menu "$w" 'EXEC object list' 0 14 Down 3 alt+f Up Up Up Right); then
     MISSING+=("export-objects.png: no EXEC item under File > Export Objects")
     log "no EXEC item under File > Export Objects: export-objects.png not made"
     return 0
