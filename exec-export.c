@@ -14,8 +14,8 @@
  * that hands it over.  The objects are handed over on the frame that ends
  * the session (exec-session-end.c), or, on later passes, on its last frame
  * with payload when that comes after the end or no end was captured; the
- * listener takes each buffer as it is, so the memory is the exported data
- * once.
+ * first listener takes each buffer as it is, so the memory is the exported
+ * data once, and any other listener (a second Export Objects dialog) a copy.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -66,11 +66,13 @@ typedef struct {
     export_stream_t stream[EXPORT_STREAMS];
 } export_session_t;
 
-/* What the tap carries: one finished object. */
+/* What the tap carries: one finished object, and the entry the first
+ * listener made of it, which the others copy. */
 typedef struct {
     const exec_session_t *session;
     export_kind_t kind;
     export_stream_t *stream;
+    const export_object_entry_t **taken;
 } export_object_t;
 
 static int exec_eo_tap = -1;
@@ -352,6 +354,7 @@ hand_over(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, exec_session_t *s
         object->session = session;
         object->kind = (export_kind_t)kind;
         object->stream = stream;
+        object->taken = wmem_new0(pinfo->pool, const export_object_entry_t *);
         tap_queue_packet(exec_eo_tap, pinfo, object);
     }
 }
@@ -383,12 +386,31 @@ append_safe(GString *name, const char *text, gsize max)
     }
 }
 
+static export_object_entry_t *
+entry_copy(const export_object_entry_t *taken)
+{
+    export_object_entry_t *entry = g_new0(export_object_entry_t, 1);
+    entry->pkt_num = taken->pkt_num;
+    entry->hostname = g_strdup(taken->hostname);
+    entry->content_type = g_strdup(taken->content_type);
+    entry->filename = g_strdup(taken->filename);
+    entry->payload_len = taken->payload_len;
+    entry->payload_data = (guint8 *)g_memdup2(taken->payload_data, (gsize)taken->payload_len);
+    return entry;
+}
+
 static tap_packet_status
 exec_eo_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
                tap_flags_t flags _U_)
 {
     export_object_list_t *list = (export_object_list_t *)tapdata;
     const export_object_t *object = (const export_object_t *)data;
+    /* Listeners keep what they are given while the frame is tapped, as
+     * Wireshark's do (tshark's, the dialog's model, sharkd's). */
+    if (*object->taken) {
+        list->add_entry(list->gui_data, entry_copy(*object->taken));
+        return TAP_PACKET_REDRAW;
+    }
     export_stream_t *stream = object->stream;
     if (!stream->data || stream->length == 0)
         return TAP_PACKET_DONT_REDRAW;
@@ -418,7 +440,7 @@ exec_eo_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const
     g_string_append_printf(name, "-%s%s", kind_names[object->kind], lost ? "-incomplete" : "");
     entry->filename = g_string_free(name, FALSE);
 
-    /* The listener takes the buffer as it is: no second copy. */
+    /* The first listener takes the buffer as it is: no second copy. */
     entry->payload_len = (size_t)stream->length;
     entry->payload_data = (guint8 *)g_realloc(stream->data, (gsize)stream->length);
     stream->data = NULL;
@@ -427,6 +449,7 @@ exec_eo_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const
     stream->base_known = FALSE;
     stream->first_frame = 0;
 
+    *object->taken = entry;
     list->add_entry(list->gui_data, entry);
     return TAP_PACKET_REDRAW;
 }

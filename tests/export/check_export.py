@@ -19,12 +19,18 @@ incomplete.  Streams of clean captures are also compared with
 test-captures/make-captures.sh fixes them (CLIENT_DATA), with the bytes
 the client sent and printed.  No file may be exported that the oracle does
 not know.
+In a fourth run, one pass again, a second export-objects listener sits
+beside tshark's (tests/export/second_listener.c, loaded with LD_PRELOAD),
+as two Export Objects dialogs of the GUI do: it must be given exactly the
+files tshark writes, and those must pass every check above.
 With --reorder-stderr CAPTURE, a copy of CAPTURE is checked too whose
 stderr channel carries its first data segment after the second, and that
 first segment once more after both (an out-of-order segment and a
 retransmission, both withheld by TCP's defaults): its stderr object must
 still be whole, each byte once and in stream order, in every mode.
   check_export.py [--reorder-stderr CAPTURE]... CAPTURE...
+  check_export.py --suite DIR    the test suite's set, from DIR/captures and
+                                 DIR/impaired (tests/run-suite.sh, tests/mutation/run.sh)
 """
 import os
 import re
@@ -41,7 +47,10 @@ MODES = {
     "one pass": [],
     "two passes": ["-2"],
     "two passes, out-of-order": ["-2", "-o", "tcp.reassemble_out_of_order:TRUE"],
+    "one pass, two listeners": [],
 }
+TWO_LISTENERS = "one pass, two listeners"
+HERE = os.path.dirname(os.path.abspath(__file__))
 NAME = re.compile(r"^(\d+)-(.+)@(.+)-(stdout|stderr|stdin|error)(-incomplete)?$")
 EXPERT = re.compile(r"Exported (\w+) incomplete: (\d+) bytes missing")
 # What the clients of these scenarios sent as stdin and printed as stdout
@@ -136,11 +145,34 @@ def has_hole(positions):
     return len(positions) != max(positions) + 1
 
 
-def export(pcap, mode_args, outdir):
-    """Runs the export; returns the expert notes on incomplete objects."""
-    out, err = tshark(["-r", pcap] + mode_args + ["--export-objects", f"exec,{outdir}",
-                      "-Y", "exec.export_incomplete", "-T", "fields", "-e", "_ws.expert.message",
-                      "-E", "occurrence=a", "-E", "aggregator=\x1f"])
+def build_second_listener(workdir):
+    """Compiles second_listener.c into a library tshark's user can load."""
+    library = os.path.join(workdir, "second_listener.so")
+    cflags = subprocess.run(["pkg-config", "--cflags", "wireshark"], check=True, stdout=subprocess.PIPE,
+                            text=True).stdout.split()
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o", library,
+                    os.path.join(HERE, "second_listener.c")] + cflags + ["-ldl"], check=True)
+    os.chmod(library, 0o755)
+    return library
+
+
+def export(pcap, mode_args, outdir, second=None):
+    """Runs the export; returns the expert notes on incomplete objects.
+    second: (library, folder): a second listener writes its objects there."""
+    saved = os.environ.get("EXEC_TSHARK_ENV")
+    if second:
+        library, folder = second
+        os.environ["EXEC_TSHARK_ENV"] = " ".join(filter(None, [
+            saved, f"LD_PRELOAD={library}", "EXEC_SECOND_EO_TAP=exec_eo", f"EXEC_SECOND_EO_DIR={folder}"]))
+    try:
+        out, err = tshark(["-r", pcap] + mode_args + ["--export-objects", f"exec,{outdir}",
+                          "-Y", "exec.export_incomplete", "-T", "fields", "-e", "_ws.expert.message",
+                          "-E", "occurrence=a", "-E", "aggregator=\x1f"])
+    finally:
+        if saved is None:
+            os.environ.pop("EXEC_TSHARK_ENV", None)
+        else:
+            os.environ["EXEC_TSHARK_ENV"] = saved
     if err.strip():
         raise RuntimeError(f"tshark stderr: {err.strip()}")
     notes = []
@@ -166,7 +198,16 @@ def follow_raw(pcap, stream):
     return bytes(client), bytes(server)
 
 
-def check_capture(pcap, clean, problems, forced_whole=False):
+def read_folder(folder):
+    """File name -> bytes."""
+    contents = {}
+    for name in (os.listdir(folder) if os.path.isdir(folder) else []):
+        with open(os.path.join(folder, name), "rb") as f:
+            contents[name] = f.read()
+    return contents
+
+
+def check_capture(pcap, clean, problems, second_listener, forced_whole=False):
     sessions = wire_sessions(pcap)
     base = os.path.basename(pcap)
     follow = {}
@@ -175,15 +216,24 @@ def check_capture(pcap, clean, problems, forced_whole=False):
         outdir = tempfile.mkdtemp(prefix="exec-export-")
         os.chmod(outdir, 0o777)
         target = os.path.join(outdir, "objects")
-        notes = export(pcap, args, target)
+        second = None
+        if mode == TWO_LISTENERS:
+            second = (second_listener, os.path.join(outdir, "second"))
+            os.mkdir(second[1])
+            os.chmod(second[1], 0o777)
+        notes = export(pcap, args, target, second)
+        written = read_folder(target)
+        if second and read_folder(second[1]) != written:
+            given = read_folder(second[1])
+            problems.append(f"{where}: the second listener was given {sorted(given)}, tshark's wrote "
+                            f"{sorted(written)}" + ("" if set(given) != set(written) else " (bytes differ)"))
         files = {}
-        for name in (os.listdir(target) if os.path.isdir(target) else []):
+        for name, data in written.items():
             m = NAME.match(name)
             if not m:
                 problems.append(f"{where}: file name {name!r} is not <frame>-<user>@<server>-<stream>")
                 continue
-            with open(os.path.join(target, name), "rb") as f:
-                files[name] = (int(m[1]), m[4], bool(m[5]), f.read())
+            files[name] = (int(m[1]), m[4], bool(m[5]), data)
         used = set()
         incomplete_kinds = []
         for sess in sessions:
@@ -289,19 +339,33 @@ def reorder_stderr(pcap, workdir):
     return out
 
 
+# The suite's set: stdout, stderr, stdin and error streams, clean and impaired.
+SUITE_REORDERED = ["captures/interleaved.pcap", "captures/stderr-signal.pcap"]
+SUITE_CAPTURES = [f"captures/{name}.pcap" for name in (
+    "glibc-success-nostderr", "glibc-success-stderr", "stdin-data", "stdin-wc", "too-long-username",
+    "big-stdout", "interleaved", "ipv6-stderr", "stderr-signal")] + [f"impaired/{name}.pcap" for name in (
+    "lossy-random", "lossy-random-client", "loss-status-byte", "dup-credentials-segment", "reorder-handshake",
+    "edit-del-syn-synack", "edit-start-after-command")]
+
+
 def main():
     problems = []
     args = sys.argv[1:]
-    workdir = tempfile.mkdtemp(prefix="exec-export-reorder-")
+    if len(args) == 2 and args[0] == "--suite":
+        folder = args[1]
+        args = [a for c in SUITE_REORDERED for a in ("--reorder-stderr", os.path.join(folder, c))]
+        args += [os.path.join(folder, c) for c in SUITE_CAPTURES]
+    workdir = tempfile.mkdtemp(prefix="exec-export-work-")
     os.chmod(workdir, 0o755)
+    second_listener = build_second_listener(workdir)
     while len(args) >= 2 and args[0] == "--reorder-stderr":
         derived = reorder_stderr(args[1], workdir)
-        check_capture(derived, False, problems, forced_whole=True)
+        check_capture(derived, False, problems, second_listener, forced_whole=True)
         args = args[2:]
-    subprocess.run(["rm", "-rf", "--one-file-system", workdir], check=False)
     for pcap in args:
         clean = "impaired" not in pcap and "loss" not in pcap
-        check_capture(pcap, clean, problems)
+        check_capture(pcap, clean, problems, second_listener)
+    subprocess.run(["rm", "-rf", "--one-file-system", workdir], check=False)
     for p in problems:
         print("FAIL", p)
     print(f"export: {len(problems)} problems")

@@ -7,7 +7,8 @@
 #   ctest (engine unit tests), captures (check_captures.py: the oracle, one
 #   and two passes), impaired (check_impaired.py), hostile (check_hostile.py,
 #   the small cases: not the 1 MB and 10,000-session ones), heuristic
-#   (check_heuristic.py: heuristic, ports, taps, preferences), order
+#   (check_heuristic.py: heuristic, ports, taps, preferences), export
+#   (check_export.py, as tests/run-suite.sh runs it), order
 #   (check_order.py), fallback (check_fallback.py).
 # Prints one line per mutant, killed (by the first check that failed) or
 # survived, and last `mutants: K killed, S survived`.
@@ -93,6 +94,7 @@ check() {
     hostile) "$py" "$tree/tests/hostile/check_hostile.py" --dir "$work/hostile" "${hostile_cases[@]}" ;;
     heuristic) "$py" "$tree/tests/heuristic/check_heuristic.py" --captures "$work/heuristic" \
                  --test-captures "$work/captures" ;;
+    export) "$py" "$tree/tests/export/check_export.py" --suite "$work" ;;
     order) "$py" "$tree/tests/order/check_order.py" --program "$build/redissect-order" \
              "$tree"/test-captures/*.pcap "$tree"/tests/impaired/*.pcap "$tree"/tests/hostile/*.pcap* \
              "$tree"/tests/heuristic/*.pcap ;;
@@ -100,7 +102,7 @@ check() {
                 "$work"/captures/*.pcap ;;
   esac >"$log" 2>&1
 }
-checks=(ctest captures impaired hostile heuristic order fallback)
+checks=(ctest captures impaired hostile heuristic export order fallback)
 
 # first_failure: the name of the first check that fails, and its first FAIL line.
 first_failure() {
