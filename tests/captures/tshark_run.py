@@ -13,30 +13,31 @@ EMPTY_HOME = "/nonexistent-exec-test-home"
 PLUGIN_DIR = os.environ.get("EXEC_TEST_PLUGIN_DIR", "")
 
 
-def wireshark_command(argv, plugin=True):
+def wireshark_command(argv, plugin=True, extra_env=()):
     """argv (tshark or another libwireshark program) as it must run to load
-    the plugin, or to run without it."""
+    the plugin, or to run without it; extra_env: more NAME=VALUE for it."""
     home = PLUGIN_HOME if plugin else EMPTY_HOME
     env = ["env", "-i", "PATH=/usr/bin:/bin", "LANG=C.UTF-8", f"HOME={home}"]
     if PLUGIN_DIR:
         env.append(f"WIRESHARK_PLUGIN_DIR={PLUGIN_DIR}")
     extra = os.environ.get("EXEC_TSHARK_ENV", "")
     env += extra.split() if extra else []
+    env += list(extra_env)
     cmd = env + list(argv)
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
     return cmd
 
 
-def _command(args, plugin):
-    return wireshark_command(["tshark"] + list(args), plugin)
+def _command(args, plugin, extra_env=()):
+    return wireshark_command(["tshark"] + list(args), plugin, extra_env)
 
 
-def tshark(args, plugin=True, check=True):
+def tshark(args, plugin=True, check=True, extra_env=()):
     """Runs tshark; returns (stdout, stderr) as text."""
     if plugin and not PLUGIN_HOME:
         raise RuntimeError("EXEC_TEST_HOME is not set: no plugin to test")
-    proc = subprocess.run(_command(args, plugin), stdout=subprocess.PIPE,
+    proc = subprocess.run(_command(args, plugin, extra_env), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=300)
     out = proc.stdout.decode("utf-8", "replace")
     err = proc.stderr.decode("utf-8", "replace")

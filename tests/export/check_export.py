@@ -159,20 +159,13 @@ def build_second_listener(workdir):
 def export(pcap, mode_args, outdir, second=None):
     """Runs the export; returns the expert notes on incomplete objects.
     second: (library, folder): a second listener writes its objects there."""
-    saved = os.environ.get("EXEC_TSHARK_ENV")
+    extra_env = []
     if second:
         library, folder = second
-        os.environ["EXEC_TSHARK_ENV"] = " ".join(filter(None, [
-            saved, f"LD_PRELOAD={library}", "EXEC_SECOND_EO_TAP=exec_eo", f"EXEC_SECOND_EO_DIR={folder}"]))
-    try:
-        out, err = tshark(["-r", pcap] + mode_args + ["--export-objects", f"exec,{outdir}",
-                          "-Y", "exec.export_incomplete", "-T", "fields", "-e", "_ws.expert.message",
-                          "-E", "occurrence=a", "-E", "aggregator=\x1f"])
-    finally:
-        if saved is None:
-            os.environ.pop("EXEC_TSHARK_ENV", None)
-        else:
-            os.environ["EXEC_TSHARK_ENV"] = saved
+        extra_env = [f"LD_PRELOAD={library}", "EXEC_SECOND_EO_TAP=exec_eo", f"EXEC_SECOND_EO_DIR={folder}"]
+    out, err = tshark(["-r", pcap] + mode_args + ["--export-objects", f"exec,{outdir}",
+                      "-Y", "exec.export_incomplete", "-T", "fields", "-e", "_ws.expert.message",
+                      "-E", "occurrence=a", "-E", "aggregator=\x1f"], extra_env=extra_env)
     if err.strip():
         raise RuntimeError(f"tshark stderr: {err.strip()}")
     notes = []
@@ -223,8 +216,8 @@ def check_capture(pcap, clean, problems, second_listener, forced_whole=False):
             os.chmod(second[1], 0o777)
         notes = export(pcap, args, target, second)
         written = read_folder(target)
-        if second and read_folder(second[1]) != written:
-            given = read_folder(second[1])
+        given = read_folder(second[1]) if second else written
+        if given != written:
             problems.append(f"{where}: the second listener was given {sorted(given)}, tshark's wrote "
                             f"{sorted(written)}" + ("" if set(given) != set(written) else " (bytes differ)"))
         files = {}
