@@ -21,6 +21,7 @@
 #include "exec-first-copy.h"
 #include "exec-frame-records.h"
 #include "exec-info.h"
+#include "exec-kept-texts.h"
 #include "exec-session.h"
 #include "exec-stderr.h"
 #include "exec-takeover.h"
@@ -128,23 +129,36 @@ is_plain_text(const guint8 *bytes, guint32 length)
     return TRUE;
 }
 
-/* A string piece as printable text, terminator excluded.  Most names and
- * commands are plain text, copied as they are.  format_text()'s buffer
- * keeps room to grow (about 128 bytes for a short name): a string kept for
- * the file is copied to its size, since every session keeps two. */
+/* A string piece's bytes, terminator excluded. */
+static const guint8 *
+string_bytes(tvbuff_t *tvb, const exec_piece_t *piece, guint32 *length)
+{
+    *length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
+    return tvb_get_ptr(tvb, piece->offset, *length);
+}
+
+/* A string piece as printable text.  Most names and commands are plain
+ * text, copied as they are. */
 static const char *
 piece_text(wmem_allocator_t *scope, tvbuff_t *tvb, const exec_piece_t *piece)
 {
-    guint32 length = piece->length - ((piece->flags & EXEC_PIECE_ENDS) ? 1 : 0);
-    const guint8 *bytes = tvb_get_ptr(tvb, piece->offset, length);
+    guint32 length;
+    const guint8 *bytes = string_bytes(tvb, piece, &length);
     if (is_plain_text(bytes, length))
         return wmem_strndup(scope, (const char *)bytes, length);
-    if (scope != wmem_file_scope())
-        return tvb_format_text(scope, tvb, piece->offset, length);
-    char *text = tvb_format_text(NULL, tvb, piece->offset, length);
-    const char *kept = wmem_strdup(scope, text);
-    wmem_free(NULL, text);
-    return kept;
+    return tvb_format_text(scope, tvb, piece->offset, length);
+}
+
+/* The same text as the file keeps it: once, however many sessions send it. */
+static const char *
+kept_piece_text(const packet_info *pinfo, tvbuff_t *tvb, const exec_piece_t *piece)
+{
+    guint32 length;
+    const guint8 *bytes = string_bytes(tvb, piece, &length);
+    if (is_plain_text(bytes, length))
+        return exec_kept_text((const char *)bytes, length);
+    const char *text = tvb_format_text(pinfo->pool, tvb, piece->offset, length);
+    return exec_kept_text(text, (guint32)strlen(text));
 }
 
 /* ---- First pass: classify the segment, learn, store the record ---- */
@@ -168,7 +182,7 @@ learn_from_piece(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, con
         if (piece->flags & EXEC_PIECE_ENDS)
             session->username_frame = pinfo->num;
         if (whole && !session->username)
-            session->username = piece_text(wmem_file_scope(), tvb, piece);
+            session->username = kept_piece_text(pinfo, tvb, piece);
         break;
     case EXEC_PIECE_PASSWORD:
         if (piece->flags & EXEC_PIECE_ENDS)
@@ -180,7 +194,7 @@ learn_from_piece(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, con
         session->command_frame = pinfo->num;
         session->command_time = pinfo->abs_ts;
         if (whole && !session->command)
-            session->command = piece_text(wmem_file_scope(), tvb, piece);
+            session->command = kept_piece_text(pinfo, tvb, piece);
         break;
     case EXEC_PIECE_STATUS:
         session->status_frame = pinfo->num;
@@ -219,7 +233,7 @@ wait_for_name(exec_pending_string_t *pending, tvbuff_t *tvb, const packet_info *
     pending->start = segment_offset + piece->offset;
     pending->end = pending->start + piece->length;
     pending->frame = pinfo->num;
-    pending->text = piece_text(wmem_file_scope(), tvb, piece);
+    pending->text = kept_piece_text(pinfo, tvb, piece);
     if (!record->counted_back.late_names)
         /* n_pieces <= EXEC_MAX_PIECES: no overflow (the _array macro's check
          * for a negative count makes no sense on an unsigned one). */
@@ -1176,6 +1190,7 @@ proto_register_exec_control(void)
     proto_register_subtree_array(ett, array_length(ett));
     exec_handle = create_dissector_handle(dissect_exec, proto_exec);
     register_init_routine(records_init);
+    exec_kept_texts_register();
 }
 
 void
