@@ -26,7 +26,9 @@ static gboolean
 key_equal(gconstpointer a, gconstpointer b)
 {
     const kept_text_key_t *x = (const kept_text_key_t *)a, *y = (const kept_text_key_t *)b;
-    return x->hash == y->hash && x->length == y->length && memcmp(x->text, y->text, x->length) == 0;
+    /* An empty text's bytes may be NULL (tvb_get_ptr of 0 bytes). */
+    return x->hash == y->hash && x->length == y->length &&
+           (x->length == 0 || memcmp(x->text, y->text, x->length) == 0);
 }
 
 static void
@@ -52,7 +54,8 @@ exec_kept_text(const char *text, guint32 length)
         return found->text;
     kept_text_key_t *kept = (kept_text_key_t *)wmem_alloc(wmem_file_scope(), sizeof *kept + length + 1);
     char *copy = (char *)(kept + 1);
-    memcpy(copy, text, length);
+    if (length != 0)
+        memcpy(copy, text, length);
     copy[length] = '\0';
     *kept = wanted;
     kept->text = copy;
