@@ -46,9 +46,9 @@ exec_kept_texts_register(void)
 const char *
 exec_kept_text(const char *text, guint32 length)
 {
-    kept_text_key_t wanted = { 5381, length, text };
-    for (guint32 i = 0; i < length; i++)
-        wanted.hash = wanted.hash * 33 + (guint8)text[i];
+    /* Wireshark's seeded hash: a hostile capture cannot pick texts that
+     * all fall into one chain. */
+    kept_text_key_t wanted = { length ? wmem_strong_hash((const guint8 *)text, length) : 0, length, text };
     const kept_text_key_t *found = (const kept_text_key_t *)wmem_map_lookup(kept_texts, &wanted);
     if (found)
         return found->text;
