@@ -84,7 +84,7 @@ typedef struct exec_session {
     exec_pending_string_t *pending;     /* [EXEC_HANDSHAKE_STRINGS], made at the first */
     struct exec_unseen_start *unseen_start; /* NULL when both SYNs were seen */
     struct exec_first_copy *first_copy;
-    conversation_t *stderr_conversation;
+    conversation_t *stderr_conversation;   /* TCP's, once the channel connected */
 
     guint64  handed_to[2];      /* first pass: end of the bytes TCP handed over so far */
     guint64  stdin_bytes;
@@ -108,7 +108,7 @@ typedef struct exec_session {
     guint32  payload_frame;     /* the last frame whose payload we classified */
     guint32  payload_seq;       /* TCP seq of its first byte handed to us */
     guint32  payload_fin_frame; /* a FIN that came with payload */
-    guint32  stderr_port;
+    guint32  stderr_port;        /* announced by the client; 0 while none */
     guint32  stderr_first_frame;    /* the channel's first frame: its SYN, when captured */
     guint32  stderr_seq_origin;
     guint32  end_frame;         /* the frame that ended the session, if any */

@@ -3,13 +3,17 @@
  * The client announces a port in the handshake; the daemon connects back to
  * it from any port of its own.  Server bytes on that connection are the
  * command's standard error, client bytes are signal numbers for the command
- * (rexec(3)).  Like the FTP data channel, the connection is expected with a
- * wildcard conversation made on the first pass.  Its frames are labelled
+ * (rexec(3)).  The connection is recognised by the port announced and the
+ * session's addresses, on the first pass, and given to the channel's
+ * dissector once it opens: no conversation is made for an announcement,
+ * since a brute force announces thousands that never connect, and TCP
+ * makes the connection's own conversation anyway.  Its frames are labelled
  * with the plugin's own protocol (exec_stderr), under the exec tree: those
- * with payload by the conversation's dissector, the others (the connect
- * back, its answer, the close, a refusal) through the session-end
- * postdissector (exec-session-end.c), since TCP hands no dissector a
- * segment without payload.
+ * with payload by the conversation's dissector (or by a heuristic, when the
+ * capture missed the connection's opening), the others (the connect back,
+ * its answer, the close, a refusal) through the session-end postdissector
+ * (exec-session-end.c), since TCP hands no dissector a segment without
+ * payload.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -72,11 +76,9 @@ typedef struct exec_channel {
     struct exec_channel *older_same_port;   /* another client may announce the same port */
 } exec_channel_t;
 
-/* The channels by the stderr port announced (first pass; the newest first):
- * a frame with such a port is the channel's when TCP has just moved the
- * channel's conversation to it.  No conversation search on any frame, and
- * for most frames not even a map lookup: the bitmap of the announced ports
- * says first. */
+/* The channels by the stderr port announced (first pass; the newest first).
+ * No conversation search on any frame, and for most frames not even a map
+ * lookup: the bitmap of the announced ports says first. */
 static wmem_map_t *channels_by_port;
 static guint8 announced_ports[(G_MAXUINT16 + 1) / 8];
 /* Whether any session of the file announced a channel (most brute-force
@@ -92,7 +94,11 @@ channels_init(void)
     channels_announced = FALSE;
 }
 
-/* First pass: the session whose stderr channel this frame is on, or NULL. */
+/* First pass: the session whose stderr channel this frame is on, or NULL.
+ * A channel already connected is on TCP's conversation of that connection,
+ * which TCP has just moved to this frame; otherwise the frame opens the
+ * channel of the newest session that announced its port between these
+ * addresses and is still waiting. */
 static exec_session_t *
 channel_session(const packet_info *pinfo)
 {
@@ -100,36 +106,34 @@ channel_session(const packet_info *pinfo)
         guint32 port = client_sends ? pinfo->srcport : pinfo->destport;
         if (port > G_MAXUINT16 || !(announced_ports[port / 8] & (1 << (port % 8))))
             continue;
+        exec_session_t *waiting = NULL;
         for (const exec_channel_t *channel = (const exec_channel_t *)wmem_map_lookup(channels_by_port,
                                                                                        GUINT_TO_POINTER(port));
              channel; channel = channel->older_same_port) {
             exec_session_t *session = channel->session;
-            /* Newer Wireshark moves the expected conversation's last frame
-             * only from the daemon's SYN/ACK on: the channel's first frame
-             * is checked by a conversation search, once a channel. */
-            gboolean moved_here = session->stderr_conversation->last_frame == pinfo->num;
-            if ((!moved_here && session->stderr_first_frame) ||
-                !exec_session_address_is(session, EXEC_CLIENT, client_sends ? &pinfo->src : &pinfo->dst) ||
-                !exec_session_address_is(session, EXEC_SERVER, client_sends ? &pinfo->dst : &pinfo->src))
-                continue;
-            if (moved_here || find_conversation_pinfo((packet_info *)pinfo, 0) == session->stderr_conversation)
-                return session;
+            if (session->stderr_conversation) {
+                if (session->stderr_conversation->last_frame == pinfo->num)
+                    return session;
+            } else if (!waiting && !session->stderr_abandoned &&
+                       exec_session_address_is(session, EXEC_CLIENT, client_sends ? &pinfo->src : &pinfo->dst) &&
+                       exec_session_address_is(session, EXEC_SERVER, client_sends ? &pinfo->dst : &pinfo->src)) {
+                waiting = session;
+            }
+        }
+        if (waiting) {
+            waiting->stderr_conversation = find_conversation_pinfo((packet_info *)pinfo, 0);
+            if (waiting->stderr_conversation)
+                return waiting;
         }
     }
     return NULL;
 }
 
 void
-exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port)
+exec_stderr_announce(exec_session_t *session, guint32 port)
 {
-    if (session->stderr_conversation)
+    if (session->stderr_port)
         return;
-    /* Client address and port fixed, any server port: the daemon connects
-     * from a port of its choosing. */
-    conversation_t *channel = conversation_new(pinfo->num, &pinfo->src, &pinfo->dst,
-                                               CONVERSATION_TCP, port, 0, NO_PORT2);
-    conversation_set_dissector(channel, stderr_handle);
-    session->stderr_conversation = channel;
     session->stderr_port = port;
     exec_channel_t *announced = wmem_new(wmem_file_scope(), exec_channel_t);
     announced->session = session;
@@ -157,6 +161,17 @@ channel_connected(exec_session_t *session, const packet_info *pinfo)
     exec_control_port_proven(session, pinfo->num);
 }
 
+/* First pass: the channel carries bytes from now on (its SYN/ACK, or the
+ * first payload seen): TCP hands them to the channel's dissector before any
+ * other.  Not earlier: half of a brute force's connect backs are refused. */
+static void
+channel_opened(exec_session_t *session, const packet_info *pinfo)
+{
+    channel_connected(session, pinfo);
+    if (!exec_stderr_is_channel(session->stderr_conversation, pinfo))
+        conversation_set_dissector(session->stderr_conversation, stderr_handle);
+}
+
 gboolean
 exec_stderr_failed(const exec_session_t *session)
 {
@@ -164,7 +179,7 @@ exec_stderr_failed(const exec_session_t *session)
      * leaves only a SYN. */
     const struct tcp_analysis *tcpd = session->stderr_conversation ?
             exec_tcp_state(session->stderr_conversation, proto_tcp) : NULL;
-    return session->stderr_conversation && !exec_session_port_unproven(session) && !session->stderr_payload_seen &&
+    return session->stderr_port && !exec_session_port_unproven(session) && !session->stderr_payload_seen &&
            !(tcpd && exec_tcp_saw_synack(tcpd));
 }
 
@@ -211,7 +226,7 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
         if (!session || session->stderr_abandoned)
             return 0;
         exec_frame_records_add(channel_frames, pinfo->num, STDERR_PAYLOAD, session);
-        channel_connected(session, pinfo);
+        channel_opened(session, pinfo);
         session->stderr_payload_seen = TRUE;
     } else {
         const exec_frame_record_t *found = exec_frame_records_find(channel_frames, pinfo->num, STDERR_PAYLOAD);
@@ -263,6 +278,14 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
     return length;
 }
 
+/* The channel's payload when the capture missed its SYN/ACK: no dissector
+ * was given the connection yet. */
+static gboolean
+dissect_exec_stderr_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return channels_announced && dissect_exec_stderr(tvb, pinfo, tree, data) > 0;
+}
+
 void
 exec_stderr_add_never_connected(packet_info *pinfo, proto_item *item)
 {
@@ -306,6 +329,8 @@ classify_connection(tvbuff_t *tvb, packet_info *pinfo, stderr_event_t *event)
         return NULL;
     channel_connected(session, pinfo);
     *event = classify_connection_frame(tvb, session, tcpd, pinfo);
+    if (*event == STDERR_OPENED)
+        channel_opened(session, pinfo);
     return session;
 }
 
@@ -414,4 +439,6 @@ void
 proto_reg_handoff_exec_stderr(void)
 {
     proto_tcp = proto_get_id_by_filter_name("tcp");
+    heur_dissector_add("tcp", dissect_exec_stderr_heur, EXEC_LONG_NAME " stderr channel without its opening",
+                       EXEC_FILTER "_stderr_tcp", proto_exec_plugin, HEURISTIC_ENABLE);
 }

@@ -12,7 +12,7 @@ void proto_reg_handoff_exec_stderr(void);
 
 /* First pass, from the client frame that carried the port: the server will
  * connect back to it. */
-void exec_stderr_announce(packet_info *pinfo, exec_session_t *session, guint32 port);
+void exec_stderr_announce(exec_session_t *session, guint32 port);
 /* Whether a conversation is a session's stderr channel: one no control
  * connection can be. */
 gboolean exec_stderr_is_channel(conversation_t *conversation, const packet_info *pinfo);

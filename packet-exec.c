@@ -176,7 +176,7 @@ learn_from_piece(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, con
         session->port_frame = pinfo->num;
         /* Malformed or not, the daemon connects back to what it computed. */
         if (piece->value != 0)
-            exec_stderr_announce(pinfo, session, piece->value);
+            exec_stderr_announce(session, piece->value);
         break;
     case EXEC_PIECE_USERNAME:
         if (piece->flags & EXEC_PIECE_ENDS)
@@ -278,7 +278,7 @@ note_port_candidate(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, 
 {
     const exec_piece_t *piece = &record->pieces[piece_index];
     if (piece->kind != EXEC_PIECE_UNKNOWN_PHASE_DATA || !(piece->flags & EXEC_PIECE_ENDS) ||
-        segment_offset + piece->offset != 0 || session->stderr_conversation ||
+        segment_offset + piece->offset != 0 || session->stderr_port ||
         piece->length < 2 || piece->length > 6)
         return;
     guint32 port = 0;
@@ -294,7 +294,7 @@ note_port_candidate(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, 
     wait_for_name(candidate, tvb, pinfo, segment_offset, record, piece_index);
     session->unseen_start->port_candidate = candidate;
     session->port_frame = pinfo->num;
-    exec_stderr_announce(pinfo, session, port);
+    exec_stderr_announce(session, port);
 }
 
 /* A later frame proved what a client string is (first pass): later passes

@@ -23,12 +23,17 @@ In a fourth run, one pass again, a second export-objects listener sits
 beside tshark's (tests/export/second_listener.c, loaded with LD_PRELOAD),
 as two Export Objects dialogs of the GUI do: it must be given exactly the
 files tshark writes, and those must pass every check above.
+With --without-stderr-opening CAPTURE, a copy of CAPTURE is checked too
+without the frames of its first stderr channel before the channel's first
+data (the connect back and its answer, as a capture that missed them): in
+every mode, its one stderr object must hold the bytes the oracle reads from
+CAPTURE itself.
 With --reorder-stderr CAPTURE, a copy of CAPTURE is checked too whose
 stderr channel carries its first data segment after the second, and that
 first segment once more after both (an out-of-order segment and a
 retransmission, both withheld by TCP's defaults): its stderr object must
 still be whole, each byte once and in stream order, in every mode.
-  check_export.py [--reorder-stderr CAPTURE]... CAPTURE...
+  check_export.py [--without-stderr-opening CAPTURE]... [--reorder-stderr CAPTURE]... CAPTURE...
   check_export.py --suite DIR    the test suite's set, from DIR/captures and
                                  DIR/impaired (tests/run-suite.sh, tests/mutation/run.sh)
 """
@@ -332,7 +337,37 @@ def reorder_stderr(pcap, workdir):
     return out
 
 
+def check_without_stderr_opening(pcap, workdir, problems):
+    """pcap's first stderr channel with data, its opening cut away (see the top)."""
+    sess = next((s for s in wire_sessions(pcap) if s.stderr_out.bytes_at), None)
+    if sess is None:
+        raise SystemExit(f"{pcap}: no stderr channel with data")
+    first_data = min(sess.stderr_out.frame_at.values())
+    opening = {frame for frame, *_ in sess.stderr_segments if frame < first_data}
+    header, records = read_pcap(pcap)
+    out = os.path.join(workdir, "without-stderr-opening-" + os.path.basename(pcap))
+    with open(out, "wb") as f:
+        f.write(header + b"".join(r for i, r in enumerate(records) if i + 1 not in opening))
+    os.chmod(out, 0o644)
+    want = as_bytes(sess.stderr_out.bytes_at)
+    for mode, args in MODES.items():
+        if mode == TWO_LISTENERS:
+            continue
+        where = f"{os.path.basename(out)} [{mode}]"
+        outdir = tempfile.mkdtemp(prefix="exec-export-")
+        os.chmod(outdir, 0o777)
+        export(out, args, os.path.join(outdir, "objects"))
+        got = [(NAME.match(name), data) for name, data in read_folder(os.path.join(outdir, "objects")).items()]
+        stderr = [(m[5], data) for m, data in got if m and m[4] == "stderr"]
+        if stderr != [(None, want)]:
+            problems.append(f"{where}: stderr objects {[(bool(i), len(d)) for i, d in stderr]} "
+                            f"(incomplete, bytes), not one whole of the {len(want)} bytes the channel carried")
+        subprocess.run(["rm", "-rf", "--one-file-system", outdir], check=False)
+        print(f"  {where}: {len(opening)} frames of the opening cut, {len(stderr)} stderr object(s)")
+
+
 # The suite's set: stdout, stderr, stdin and error streams, clean and impaired.
+SUITE_WITHOUT_OPENING = ["captures/glibc-success-stderr.pcap"]
 SUITE_REORDERED = ["captures/interleaved.pcap", "captures/stderr-signal.pcap"]
 SUITE_CAPTURES = [f"captures/{name}.pcap" for name in (
     "glibc-success-nostderr", "glibc-success-stderr", "stdin-data", "stdin-wc", "too-long-username",
@@ -346,11 +381,15 @@ def main():
     args = sys.argv[1:]
     if len(args) == 2 and args[0] == "--suite":
         folder = args[1]
-        args = [a for c in SUITE_REORDERED for a in ("--reorder-stderr", os.path.join(folder, c))]
+        args = [a for c in SUITE_WITHOUT_OPENING for a in ("--without-stderr-opening", os.path.join(folder, c))]
+        args += [a for c in SUITE_REORDERED for a in ("--reorder-stderr", os.path.join(folder, c))]
         args += [os.path.join(folder, c) for c in SUITE_CAPTURES]
     workdir = tempfile.mkdtemp(prefix="exec-export-work-")
     os.chmod(workdir, 0o755)
     second_listener = build_second_listener(workdir)
+    while len(args) >= 2 and args[0] == "--without-stderr-opening":
+        check_without_stderr_opening(args[1], workdir, problems)
+        args = args[2:]
     while len(args) >= 2 and args[0] == "--reorder-stderr":
         derived = reorder_stderr(args[1], workdir)
         check_capture(derived, False, problems, second_listener, forced_whole=True)
