@@ -13,6 +13,7 @@
 #include <epan/expert.h>
 #include <epan/strutil.h>
 
+#include "exec-kept-texts.h"
 #include "exec-takeover.h"
 
 static int hf_exec_retransmission_conflict = -1;
@@ -101,6 +102,19 @@ exec_first_copy_check(exec_session_t *session, const packet_info *pinfo, exec_di
     if (!first->conflicts)
         first->conflicts = wmem_tree_new(wmem_file_scope());
     wmem_tree_insert32(first->conflicts, pinfo->num, (void *)conflicts);
+}
+
+void
+exec_first_copy_session_ended(exec_session_t *session)
+{
+    struct exec_first_copy *first = session->first_copy;
+    const exec_overlap_flow_t *reply = first ? &first->kept.flow[EXEC_SERVER_TO_CLIENT] : NULL;
+    if (!reply || !reply->bytes || reply->shared)
+        return;
+    guint8 *own = reply->bytes;
+    const char *shared = exec_kept_text((const char *)own, reply->length);
+    exec_overlap_share(&first->kept, EXEC_SERVER_TO_CLIENT, (const guint8 *)shared);
+    wmem_free(wmem_file_scope(), own);
 }
 
 const exec_conflicts_t *

@@ -45,6 +45,11 @@ const exec_conflicts_t *exec_first_copy_compare(const exec_session_t *session, e
                                                 guint64 position, const guint8 *data, guint32 length,
                                                 guint32 tvb_offset);
 
+/* First pass, at the session's end: the reply's first copy becomes the one
+ * every session with the same reply shares (a brute force gets one refusal
+ * thousands of times); a later byte of it still gets a copy of its own. */
+void exec_first_copy_session_ended(exec_session_t *session);
+
 /* What exec_first_copy_check() found in this frame's retransmitted pieces, or NULL. */
 const exec_conflicts_t *exec_first_copy_conflicts(const exec_session_t *session, const packet_info *pinfo);
 

@@ -1,6 +1,7 @@
-/* exec-kept-texts.h: the texts the file keeps (usernames, commands), each
- * once, however many sessions send it: a brute force tries a few usernames
- * and one command thousands of times.
+/* exec-kept-texts.h: the texts the file keeps (usernames, commands, the
+ * first copy of a reply), each once, however many sessions send it: a brute
+ * force tries a few usernames and one command thousands of times, and gets
+ * the same refusal.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -278,6 +278,7 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
     }
     if (ends) {
         exec_stderr_session_ended(session);
+        exec_first_copy_session_ended(session);
         session->end_frame = pinfo->num;
         end->session_end = TRUE;
         end->stderr_never_connected = session->stderr_abandoned;

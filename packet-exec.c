@@ -387,10 +387,21 @@ note_client_string_end(exec_session_t *session, const struct tcpinfo *tcpinfo, g
     }
 }
 
+/* The tag of a derivable frame's entry (keep_derivable): what the session
+ * knew then, and how the first pass fed the engine. */
+#define DERIVED_SHOWS_USERNAME 0x01u
+#define DERIVED_SHOWS_COMMAND  0x02u
+#define DERIVED_MAY_DEFER      0x04u
+#define DERIVED_REQUEST        0x08u    /* the client's first segment, the engine untouched */
+#define DERIVED_AFTER_PORT     0x10u    /* its next, after the stderr port string alone (glibc) */
+#define DERIVED_REPLY          0x20u    /* the server's first, its flow untouched ... */
+#define DERIVED_IN_HANDSHAKE   0x40u    /* ... while the client's handshake went on */
+
 /* Runs the engine on this segment; the record's pieces point into the
- * segment.  Returns whether it is the client's first, fed to an untouched
- * engine at the stream's start. */
-static gboolean
+ * segment.  Returns DERIVED_REQUEST, DERIVED_AFTER_PORT or DERIVED_REPLY
+ * (with DERIVED_IN_HANDSHAKE) when an engine made again from the session
+ * (derived_record) classifies this segment alike, else 0. */
+static guint32
 classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
                  const struct tcpinfo *tcpinfo, exec_record_t *record, exec_segment_t *segment)
 {
@@ -401,8 +412,16 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     if (direction == EXEC_SERVER_TO_CLIENT && server_reply_starts_here(session, tcpinfo))
         exec_stream_server_reply_starts(&session->stream);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
-    gboolean from_start = direction == EXEC_CLIENT_TO_SERVER && offset == 0 &&
-                          exec_stream_untouched(&session->stream);
+    guint32 fresh = 0;
+    bool in_handshake;
+    if (offset == 0 && direction == EXEC_CLIENT_TO_SERVER && exec_stream_untouched(&session->stream))
+        fresh = DERIVED_REQUEST;
+    else if (direction == EXEC_CLIENT_TO_SERVER && offset == session->stream.client.next_offset &&
+             exec_stream_after_port_only(&session->stream, session->stderr_port))
+        fresh = DERIVED_AFTER_PORT;
+    else if (offset == 0 && direction == EXEC_SERVER_TO_CLIENT &&
+             exec_stream_reply_untouched(&session->stream, &in_handshake))
+        fresh = DERIVED_REPLY | (in_handshake ? DERIVED_IN_HANDSHAKE : 0);
     exec_stream_feed(&session->stream, direction, offset, data, length, pinfo->can_desegment > 0, segment);
     exec_session_count_lost(session, direction, offset, length, segment);
 
@@ -428,7 +447,7 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     }
     record->username = session->username;
     record->command = session->command;
-    return from_start;
+    return fresh;
 }
 
 /* A segment that is stdin or stdout from its first byte to its last, once
@@ -467,32 +486,28 @@ plain_data_record(tvbuff_t *tvb, packet_info *pinfo, exec_record_t *record, exec
     return record;
 }
 
-/* The tag of a derivable frame's entry: what the session knew then, and
- * how the first pass fed the engine. */
-#define DERIVED_SHOWS_USERNAME 0x1u
-#define DERIVED_SHOWS_COMMAND  0x2u
-#define DERIVED_MAY_DEFER      0x4u
-
 /* First pass, after classify_segment(): keeps what later passes need to
- * make the record again from the frame's bytes (derived_record), when the
- * engine had seen nothing before this client segment at the stream's
- * start: an engine in the same state then classifies it alike.  Most
- * sessions' request: a brute-force attempt keeps a table entry, not a
- * record of four pieces.  FALSE, and nothing kept, otherwise. */
+ * make the record again from the frame's bytes (derived_record), when an
+ * engine made again from the session classifies this segment alike (fresh:
+ * classify_segment's DERIVED_* bits): the client's first segment, the
+ * engine untouched; glibc's second, after the port string alone; the
+ * server's first, its flow untouched.  Most sessions' request and reply: a
+ * brute-force attempt keeps table entries, not records of pieces.  FALSE,
+ * and nothing kept, otherwise. */
 static gboolean
-keep_derivable(tvbuff_t *tvb, packet_info *pinfo, const exec_record_t *record, gboolean from_start)
+keep_derivable(tvbuff_t *tvb, packet_info *pinfo, const exec_record_t *record, guint32 fresh)
 {
-    if (!from_start || record->counted_back.identified || record->consumed != tvb_captured_length(tvb))
+    if (!fresh || record->counted_back.identified || record->consumed != tvb_captured_length(tvb))
         return FALSE;
-    guint32 tag = (record->username ? DERIVED_SHOWS_USERNAME : 0) | (record->command ? DERIVED_SHOWS_COMMAND : 0) |
-                  (pinfo->can_desegment > 0 ? DERIVED_MAY_DEFER : 0);
+    guint32 tag = fresh | (record->username ? DERIVED_SHOWS_USERNAME : 0) |
+                  (record->command ? DERIVED_SHOWS_COMMAND : 0) | (pinfo->can_desegment > 0 ? DERIVED_MAY_DEFER : 0);
     exec_frame_records_add(derivable_records, pinfo->num, tag, record->session);
     return TRUE;
 }
 
 /* Later passes: the record keep_derivable() did not keep, when this call
- * hands the client's segment at its stream's start (TCP may hand a frame
- * over in two calls); else NULL. */
+ * hands the segment at its stream's start (TCP may hand a frame over in
+ * two calls); else NULL. */
 static exec_record_t *
 derived_record(tvbuff_t *tvb, packet_info *pinfo, guint32 seq, exec_record_t *record, exec_segment_t *segment)
 {
@@ -500,17 +515,23 @@ derived_record(tvbuff_t *tvb, packet_info *pinfo, guint32 seq, exec_record_t *re
     if (!entry)
         return NULL;
     exec_session_t *session = (exec_session_t *)entry->data;
-    if (exec_session_direction(session, pinfo) != EXEC_CLIENT_TO_SERVER ||
-        seq != session->seq_origin[EXEC_CLIENT_TO_SERVER])
-        return NULL;
+    exec_direction_t direction = (entry->tag & DERIVED_REPLY) ? EXEC_SERVER_TO_CLIENT : EXEC_CLIENT_TO_SERVER;
     exec_stream_t fresh;
-    exec_stream_init(&fresh, TRUE, TRUE);
+    if (entry->tag & DERIVED_REPLY)
+        exec_stream_init_reply(&fresh, (entry->tag & DERIVED_IN_HANDSHAKE) != 0);
+    else if (entry->tag & DERIVED_AFTER_PORT)
+        exec_stream_init_after_port(&fresh, session->stderr_port);
+    else
+        exec_stream_init(&fresh, TRUE, TRUE);
+    guint64 offset = direction == EXEC_CLIENT_TO_SERVER ? fresh.client.next_offset : 0;
+    if (exec_session_direction(session, pinfo) != direction || seq != session->seq_origin[direction] + (guint32)offset)
+        return NULL;
     guint32 length = tvb_captured_length(tvb);
-    exec_stream_feed(&fresh, EXEC_CLIENT_TO_SERVER, 0, tvb_get_ptr(tvb, 0, length), length,
+    exec_stream_feed(&fresh, direction, offset, tvb_get_ptr(tvb, 0, length), length,
                      (entry->tag & DERIVED_MAY_DEFER) != 0, segment);
     memset(record, 0, sizeof *record);
     record->session = session;
-    record->client_to_server = TRUE;
+    record->client_to_server = direction == EXEC_CLIENT_TO_SERVER;
     record->consumed = segment->consumed;
     record->n_pieces = (guint8)segment->n_pieces;
     record->pieces = segment->pieces;
@@ -967,10 +988,10 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             session = exec_session_new(find_or_create_conversation(pinfo), pinfo, to_server);
         if (!session)
             return 0;
-        gboolean from_start = classify_segment(tvb, pinfo, session, tcpinfo, &unkept, &segment);
+        guint32 fresh = classify_segment(tvb, pinfo, session, tcpinfo, &unkept, &segment);
         /* plain_data_record() and derived_record() make theirs again. */
         if (!is_plain_data(&unkept, tvb_captured_length(tvb))) {
-            if (!(tcpinfo && keep_derivable(tvb, pinfo, &unkept, from_start)))
+            if (!(tcpinfo && keep_derivable(tvb, pinfo, &unkept, fresh)))
                 keep_record(pinfo, key, &unkept);
         }
         record = &unkept;

@@ -55,19 +55,31 @@ exec_overlap_keep(exec_overlap_t *overlap, exec_direction_t direction,
             return;
     }
     size_t size = kept_size(flow->length + take);
-    if (!flow->bytes || size > kept_size(flow->length)) {
-        uint8_t *grown = resize(flow->bytes, size);
+    if (!flow->bytes || flow->shared || size > kept_size(flow->length)) {
+        uint8_t *grown = resize(flow->shared ? NULL : flow->bytes, size);
         if (!grown) {
             flow->closed = true;
             return;
         }
+        if (flow->shared)
+            memcpy(grown, flow->bytes, flow->length);
         flow->bytes = grown;
+        flow->shared = false;
     }
     memcpy(flow->bytes + flow->length, data, take);
     flow->length = (uint16_t)(flow->length + take);
     if (!continues_field)
         flow->field_kind[flow->n_fields++] = (uint8_t)kind;
     flow->field_end[flow->n_fields - 1] = flow->length;
+}
+
+void
+exec_overlap_share(exec_overlap_t *overlap, exec_direction_t direction, const uint8_t *bytes)
+{
+    exec_overlap_flow_t *flow = &overlap->flow[direction];
+    /* Never written while shared: exec_overlap_keep() copies it first. */
+    flow->bytes = (uint8_t *)(uintptr_t)bytes;
+    flow->shared = true;
 }
 
 unsigned

@@ -52,7 +52,9 @@ typedef struct {
     uint16_t field_end[EXEC_OVERLAP_MAX_FIELDS];   /* position after each field */
     uint8_t  field_kind[EXEC_OVERLAP_MAX_FIELDS];  /* its exec_piece_kind_t */
     uint8_t  n_fields;
-    bool     closed;        /* nothing more is kept in this direction */
+    bool     closed : 1;    /* nothing more is kept in this direction */
+    bool     shared : 1;    /* bytes are not the flow's own (exec_overlap_share):
+                             * copied before anything is added */
 } exec_overlap_flow_t;
 
 /* Zero-initialised: nothing kept yet. */
@@ -80,6 +82,11 @@ void exec_overlap_keep(exec_overlap_t *overlap, exec_direction_t direction,
                        exec_piece_kind_t kind, uint64_t stream_offset,
                        const uint8_t *data, uint32_t length,
                        exec_overlap_resize_fn resize);
+
+/* The direction's kept bytes from now on: an equal copy the caller keeps
+ * elsewhere, shared with other flows (replies repeat across sessions), never
+ * written through this flow.  The caller frees the flow's own buffer. */
+void exec_overlap_share(exec_overlap_t *overlap, exec_direction_t direction, const uint8_t *bytes);
 
 /* Compares retransmitted bytes (data[0] at stream_offset) with the kept
  * copy; fills out[] with one entry per field that differs, in stream order,

@@ -4,6 +4,7 @@
  */
 #include "exec-stream.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Client phases: the four handshake strings in exec_handshake_order, then
@@ -54,6 +55,45 @@ exec_stream_untouched(const exec_stream_t *stream)
     exec_stream_t fresh;
     exec_stream_init(&fresh, true, true);
     return memcmp(stream, &fresh, sizeof fresh) == 0;
+}
+
+bool
+exec_stream_reply_untouched(const exec_stream_t *stream, bool *client_in_handshake)
+{
+    exec_stream_t fresh;
+    exec_stream_init(&fresh, true, true);
+    *client_in_handshake = stream->client.phase < EXEC_HANDSHAKE_STRINGS;
+    return memcmp(&stream->server, &fresh.server, sizeof fresh.server) == 0;
+}
+
+void
+exec_stream_init_reply(exec_stream_t *stream, bool client_in_handshake)
+{
+    exec_stream_init(stream, true, true);
+    if (!client_in_handshake)
+        stream->client.phase = CLIENT_STDIN;
+}
+
+void
+exec_stream_init_after_port(exec_stream_t *stream, uint32_t port)
+{
+    char text[12] = "";
+    int digits = port ? snprintf(text, sizeof text, "%u", port) : 0;
+    exec_segment_t ignored;
+    exec_stream_init(stream, true, true);
+    exec_stream_feed(stream, EXEC_CLIENT_TO_SERVER, 0, (const uint8_t *)text, (uint32_t)digits + 1, false,
+                     &ignored);
+}
+
+bool
+exec_stream_after_port_only(const exec_stream_t *stream, uint32_t port)
+{
+    /* Most segments are told apart without making the stream. */
+    if (stream->client.phase != CLIENT_USERNAME || stream->client.next_offset >= sizeof "4294967295")
+        return false;
+    exec_stream_t after_port;
+    exec_stream_init_after_port(&after_port, port);
+    return memcmp(stream, &after_port, sizeof after_port) == 0;
 }
 
 bool

@@ -143,6 +143,26 @@ void exec_stream_client_port_proven(exec_stream_t *stream);
  * would in any other stream so made. */
 bool exec_stream_untouched(const exec_stream_t *stream);
 
+/* Whether a server segment at the stream's start classifies here as in a
+ * stream made by exec_stream_init_reply() with the same *client_in_handshake:
+ * the server's flow has taken nothing (its start seen), and all the server's
+ * side reads of the client is whether its handshake is still going on (a
+ * success status then is early). */
+bool exec_stream_reply_untouched(const exec_stream_t *stream, bool *client_in_handshake);
+
+/* A stream to classify a reply again: both starts seen, nothing fed, the
+ * client still in its handshake or past it. */
+void exec_stream_init_reply(exec_stream_t *stream, bool client_in_handshake);
+
+/* A stream as glibc's rexec(3) leaves it with its first segment: fed the
+ * stderr port string alone (port's decimal digits, none for 0, and the
+ * NUL), both starts seen.  Later passes classify the client's next segment
+ * again in it. */
+void exec_stream_init_after_port(exec_stream_t *stream, uint32_t port);
+
+/* Whether stream is as exec_stream_init_after_port(port) makes it. */
+bool exec_stream_after_port_only(const exec_stream_t *stream, uint32_t port);
+
 /* Whether the handshake is known to be over in the client's stream. */
 bool exec_stream_in_data_phase(const exec_stream_t *stream);
 

@@ -340,6 +340,12 @@ typedef struct {
     /* The model of the first copy: the first new byte at each position. */
     uint8_t first_byte[2][EXEC_OVERLAP_CLIENT_CAP];
     uint8_t first_seen[2][EXEC_OVERLAP_CLIENT_CAP];
+    /* The reply's bytes handed to exec_overlap_share() now and then, as
+     * exec-first-copy.c does at a session's end, each with the copy it must
+     * still equal at the run's end (nothing may write through the flow). */
+    uint8_t *shared[4], *shared_as_made[4];
+    uint16_t shared_length[4];
+    unsigned n_shared, server_keeps;
 } run_t;
 
 static const uint16_t all_anomalies = EXEC_ANOMALY_PORT_NOT_NUMERIC | EXEC_ANOMALY_PORT_OUT_OF_RANGE |
@@ -505,6 +511,24 @@ check_conflicts(const run_t *run, exec_direction_t dir, uint64_t from, const uin
     }
 }
 
+static void
+share_reply(run_t *run)
+{
+    exec_overlap_flow_t *flow = &run->overlap.flow[EXEC_SERVER_TO_CLIENT];
+    unsigned n = run->n_shared;
+    if (!flow->bytes || flow->shared || n == sizeof run->shared / sizeof run->shared[0])
+        return;
+    size_t size = flow->length ? flow->length : 1;
+    run->shared[n] = malloc(size);
+    run->shared_as_made[n] = malloc(size);
+    memcpy(run->shared[n], flow->bytes, flow->length);
+    memcpy(run->shared_as_made[n], flow->bytes, flow->length);
+    run->shared_length[n] = flow->length;
+    run->n_shared++;
+    free(flow->bytes);
+    exec_overlap_share(&run->overlap, EXEC_SERVER_TO_CLIENT, run->shared[n]);
+}
+
 /* Runs the first-copy keeper on the engine's pieces, as exec-first-copy.c does. */
 static void
 check_first_copy(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_t *data,
@@ -531,6 +555,8 @@ check_first_copy(run_t *run, exec_direction_t dir, uint64_t offset, const uint8_
         CHECK(kept->length <= cap && kept->n_fields <= EXEC_OVERLAP_MAX_FIELDS);
         for (uint32_t pos = before; pos < kept->length; pos++)
             CHECK(run->first_seen[dir][pos] && kept->bytes[pos] == run->first_byte[dir][pos]);
+        if (dir == EXEC_SERVER_TO_CLIENT && run->server_keeps++ % 2 == 0)
+            share_reply(run);
     }
 }
 
@@ -739,7 +765,13 @@ run_script(const uint8_t *input, size_t size)
     for (int k = 0; k <= EXEC_PIECE_LOST + 1; k++)
         CHECK(exec_piece_kind_name((exec_piece_kind_t)k) != NULL);
     free(run.overlap.flow[EXEC_CLIENT_TO_SERVER].bytes);
-    free(run.overlap.flow[EXEC_SERVER_TO_CLIENT].bytes);
+    if (!run.overlap.flow[EXEC_SERVER_TO_CLIENT].shared)
+        free(run.overlap.flow[EXEC_SERVER_TO_CLIENT].bytes);
+    for (unsigned i = 0; i < run.n_shared; i++) {
+        CHECK(memcmp(run.shared[i], run.shared_as_made[i], run.shared_length[i]) == 0);
+        free(run.shared[i]);
+        free(run.shared_as_made[i]);
+    }
     return 0;
 }
 

@@ -170,6 +170,29 @@ test_status_and_error_line(void)
     finish(&s);
 }
 
+/* A flow may keep a copy shared with other sessions (the plugin shares
+ * replies): comparisons read it, and what comes after it is added to a
+ * copy of the flow's own, the shared bytes untouched. */
+static void
+test_shared_bytes_are_copied_before_they_grow(void)
+{
+    static const uint8_t shared[] = "\1";
+    session_t s;
+    start(&s);
+    feed(&s, C2S, 0, BYTES("0\0u\0p\0id\0"));
+    feed(&s, S2C, 0, BYTES("\1"));
+    free(s.overlap.flow[S2C].bytes);
+    exec_overlap_share(&s.overlap, S2C, shared);
+    feed(&s, S2C, 0, BYTES("\0"));
+    CHECK(s.n_conflicts == 1 && s.conflicts[0].kind == EXEC_PIECE_STATUS && s.conflicts[0].first_copy == shared);
+    feed(&s, S2C, 1, BYTES("Login incorrect.\n"));
+    CHECK(!s.overlap.flow[S2C].shared && s.overlap.flow[S2C].bytes != shared);
+    CHECK(memcmp(shared, "\1", sizeof shared) == 0);
+    feed(&s, S2C, 0, BYTES("\1Login incorrecT.\n"));
+    CHECK(s.n_conflicts == 1 && s.conflicts[0].kind == EXEC_PIECE_ERROR_MESSAGE && s.conflicts[0].differs_at == 15);
+    finish(&s);
+}
+
 static void
 test_a_gap_closes_the_copy(void)
 {
@@ -227,6 +250,7 @@ main(void)
     test_string_kept_in_parts_is_one_field();
     test_stdin_and_stdout_are_never_kept();
     test_status_and_error_line();
+    test_shared_bytes_are_copied_before_they_grow();
     test_a_gap_closes_the_copy();
     test_mid_stream_capture_keeps_nothing();
     test_the_copy_stops_at_its_cap();

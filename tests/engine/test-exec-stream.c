@@ -327,6 +327,77 @@ test_success_before_the_command(void)
     CHECK(is_piece(&seg, 1, EXEC_PIECE_USERNAME, 1, 2, WHOLE));
 }
 
+/* Later passes classify a reply at the stream's start again in a stream
+ * made for it: it must say what the session's own stream said, early
+ * success included, and only while the server's flow had taken nothing. */
+static void
+test_reply_classifies_again_alike(void)
+{
+    static const struct {
+        const uint8_t *request;
+        uint32_t request_length;
+        const uint8_t *reply;
+        uint32_t reply_length;
+    } cases[] = {
+        { BYTES("\0u\0p\0id\0"), BYTES("\1Login incorrect.\n") },
+        { BYTES("\0u\0p\0id\0"), BYTES("\0uid=0(root)\n") },
+        { BYTES("\0u\0p\0"), BYTES("\0early") },      /* success before the command */
+        { BYTES("\0u\0p\0id\0"), BYTES("\1Login inc") },  /* deferred for the rest */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        exec_stream_t session, again;
+        exec_segment_t first, second;
+        bool in_handshake = false;
+        exec_stream_init(&session, true, true);
+        exec_stream_feed(&session, C2S, 0, cases[i].request, cases[i].request_length, true, &first);
+        CHECK(exec_stream_reply_untouched(&session, &in_handshake));
+        CHECK(in_handshake == (i == 2));
+        exec_stream_feed(&session, S2C, 0, cases[i].reply, cases[i].reply_length, true, &first);
+        exec_stream_init_reply(&again, in_handshake);
+        exec_stream_feed(&again, S2C, 0, cases[i].reply, cases[i].reply_length, true, &second);
+        CHECK(first.n_pieces == second.n_pieces && first.consumed == second.consumed);
+        CHECK(memcmp(first.pieces, second.pieces, first.n_pieces * sizeof first.pieces[0]) == 0);
+        CHECK(!exec_stream_reply_untouched(&session, &in_handshake) || first.consumed == 0);
+    }
+}
+
+/* glibc's rexec(3) sends the stderr port string alone, then the rest:
+ * later passes classify that second segment again in a stream made from
+ * the port number, which must be the session's own state then, and only
+ * when the port string was the number's plain digits. */
+static void
+test_after_port_string_alone(void)
+{
+    static const struct {
+        const uint8_t *port_string;
+        uint32_t length;
+        uint32_t port;
+        bool alike;
+    } cases[] = {
+        { BYTES("40369\0"), 40369, true },
+        { BYTES("\0"), 0, true },                  /* no stderr channel */
+        { BYTES("040369\0"), 40369, false },       /* a leading zero */
+        { BYTES("99999\0"), 34463, false },        /* the daemon's 16 bits */
+        { BYTES("40369\0u\0"), 40369, false },    /* more than the port */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        exec_stream_t session, again;
+        exec_segment_t first, second;
+        exec_stream_init(&session, true, true);
+        exec_stream_feed(&session, C2S, 0, cases[i].port_string, cases[i].length, true, &first);
+        CHECK(exec_stream_after_port_only(&session, cases[i].port) == cases[i].alike);
+        if (!cases[i].alike)
+            continue;
+        CHECK(!exec_stream_after_port_only(&session, cases[i].port + 1));
+        exec_stream_init_after_port(&again, cases[i].port);
+        CHECK(again.client.next_offset == cases[i].length);
+        exec_stream_feed(&session, C2S, cases[i].length, BYTES("user\0pass\0id\0"), true, &first);
+        exec_stream_feed(&again, C2S, cases[i].length, BYTES("user\0pass\0id\0"), true, &second);
+        CHECK(first.n_pieces == 3 && first.n_pieces == second.n_pieces);
+        CHECK(memcmp(first.pieces, second.pieces, first.n_pieces * sizeof first.pieces[0]) == 0);
+    }
+}
+
 static void
 test_unknown_status_byte(void)
 {
@@ -631,6 +702,8 @@ main(void)
     test_server_error_message();
     test_server_error_split_and_deferred();
     test_unknown_status_byte();
+    test_reply_classifies_again_alike();
+    test_after_port_string_alone();
     test_success_before_the_command();
     test_retransmission_is_not_shown_twice();
     test_gap_in_handshake_never_mislabels();
