@@ -76,22 +76,25 @@ typedef struct exec_channel {
     struct exec_channel *older_same_port;   /* another client may announce the same port */
 } exec_channel_t;
 
-/* The channels by the stderr port announced (first pass; the newest first).
- * No conversation search on any frame, and for most frames not even a map
- * lookup: the bitmap of the announced ports says first. */
-static wmem_map_t *channels_by_port;
-static guint8 announced_ports[(G_MAXUINT16 + 1) / 8];
-/* Whether any session of the file announced a channel (most brute-force
- * tools announce none): if not, no frame needs a look. */
-static gboolean channels_announced;
+/* The newest channel announced for each port (first pass), the older ones
+ * on its chain; NULL while no session of the file announced one (most
+ * brute-force tools announce none): then no frame needs a look.  An array,
+ * not a map: a brute force announces thousands of ports, and the pages of
+ * ports never announced stay untouched zeros. */
+static exec_channel_t **newest_by_port;
+
+static void
+channels_cleanup(void)
+{
+    g_free(newest_by_port);
+    newest_by_port = NULL;
+}
 
 static void
 channels_init(void)
 {
-    channels_by_port = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    channels_cleanup();
     channel_frames = exec_frame_records_new();
-    memset(announced_ports, 0, sizeof announced_ports);
-    channels_announced = FALSE;
 }
 
 /* First pass: the session whose stderr channel this frame is on, or NULL.
@@ -102,14 +105,14 @@ channels_init(void)
 static exec_session_t *
 channel_session(const packet_info *pinfo)
 {
+    if (!newest_by_port)
+        return NULL;
     for (int client_sends = 0; client_sends < 2; client_sends++) {
         guint32 port = client_sends ? pinfo->srcport : pinfo->destport;
-        if (port > G_MAXUINT16 || !(announced_ports[port / 8] & (1 << (port % 8))))
+        if (port > G_MAXUINT16)
             continue;
         exec_session_t *waiting = NULL;
-        for (const exec_channel_t *channel = (const exec_channel_t *)wmem_map_lookup(channels_by_port,
-                                                                                       GUINT_TO_POINTER(port));
-             channel; channel = channel->older_same_port) {
+        for (const exec_channel_t *channel = newest_by_port[port]; channel; channel = channel->older_same_port) {
             exec_session_t *session = channel->session;
             if (session->stderr_conversation) {
                 if (session->stderr_conversation->last_frame == pinfo->num)
@@ -135,13 +138,14 @@ exec_stderr_announce(exec_session_t *session, guint32 port)
     if (session->stderr_port)
         return;
     session->stderr_port = port;
+    if (port > G_MAXUINT16)
+        return;                 /* no connection can come to it */
+    if (!newest_by_port)
+        newest_by_port = g_new0(exec_channel_t *, G_MAXUINT16 + 1);
     exec_channel_t *announced = wmem_new(wmem_file_scope(), exec_channel_t);
     announced->session = session;
-    announced->older_same_port = (exec_channel_t *)wmem_map_lookup(channels_by_port, GUINT_TO_POINTER(port));
-    wmem_map_insert(channels_by_port, GUINT_TO_POINTER(port), announced);
-    channels_announced = TRUE;
-    if (port <= G_MAXUINT16)
-        announced_ports[port / 8] |= (guint8)(1 << (port % 8));
+    announced->older_same_port = newest_by_port[port];
+    newest_by_port[port] = announced;
 }
 
 gboolean
@@ -283,7 +287,7 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
 static gboolean
 dissect_exec_stderr_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return channels_announced && dissect_exec_stderr(tvb, pinfo, tree, data) > 0;
+    return newest_by_port && dissect_exec_stderr(tvb, pinfo, tree, data) > 0;
 }
 
 void
@@ -367,7 +371,7 @@ show_event(packet_info *pinfo, stderr_event_t event, const exec_session_t *sessi
 exec_session_t *
 exec_stderr_connection_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
-    if (!channels_announced)
+    if (!newest_by_port)
         return NULL;
     exec_session_t *session;
     stderr_event_t event;
@@ -433,6 +437,7 @@ proto_register_exec_stderr(void)
     exec_register_experts(ei, array_length(ei));
     stderr_handle = create_dissector_handle(dissect_exec_stderr, proto_exec_plugin);
     register_init_routine(channels_init);
+    register_cleanup_routine(channels_cleanup);
 }
 
 void
