@@ -22,8 +22,17 @@ static expert_field ei_exec_overlap_conflict = EI_INIT;
 
 struct exec_first_copy {
     exec_overlap_t kept;
-    wmem_tree_t *conflicts;     /* frame number -> exec_conflicts_t, made at the first */
 };
+
+/* Frame number -> exec_conflicts_t, for the whole file: made at the first
+ * conflict (rare), not a pointer in every session's first copy. */
+static wmem_tree_t *conflicts_by_frame;
+
+static void
+conflicts_init(void)
+{
+    conflicts_by_frame = NULL;
+}
 
 void
 proto_register_exec_first_copy(void)
@@ -41,6 +50,7 @@ proto_register_exec_first_copy(void)
     };
     exec_register_fields(hf, array_length(hf));
     exec_register_experts(ei, array_length(ei));
+    register_init_routine(conflicts_init);
 }
 
 static void *
@@ -99,9 +109,9 @@ exec_first_copy_check(exec_session_t *session, const packet_info *pinfo, exec_di
                                     piece->length, piece->offset) : NULL;
     if (!conflicts)
         return;
-    if (!first->conflicts)
-        first->conflicts = wmem_tree_new(wmem_file_scope());
-    wmem_tree_insert32(first->conflicts, pinfo->num, (void *)conflicts);
+    if (!conflicts_by_frame)
+        conflicts_by_frame = wmem_tree_new(wmem_file_scope());
+    wmem_tree_insert32(conflicts_by_frame, pinfo->num, (void *)conflicts);
 }
 
 void
@@ -120,9 +130,8 @@ exec_first_copy_session_ended(exec_session_t *session)
 const exec_conflicts_t *
 exec_first_copy_conflicts(const exec_session_t *session, const packet_info *pinfo)
 {
-    const struct exec_first_copy *first = session->first_copy;
-    return first && first->conflicts ?
-           (const exec_conflicts_t *)wmem_tree_lookup32(first->conflicts, pinfo->num) : NULL;
+    return session->first_copy && conflicts_by_frame ?
+           (const exec_conflicts_t *)wmem_tree_lookup32(conflicts_by_frame, pinfo->num) : NULL;
 }
 
 /* The receiver kept the bytes it already had, so the first copy is what it
