@@ -176,15 +176,22 @@ channel_opened(exec_session_t *session, const packet_info *pinfo)
         conversation_set_dissector(session->stderr_conversation, stderr_handle);
 }
 
+/* Whether the channel has opened: TCP saw its SYN/ACK (a refused connect
+ * back leaves only a SYN), or never saw its SYN, when the capture missed
+ * the opening. */
+static gboolean
+channel_is_open(const struct tcp_analysis *tcpd)
+{
+    return exec_tcp_saw_synack(tcpd) || !exec_tcp_saw_syn(tcpd);
+}
+
 gboolean
 exec_stderr_failed(const exec_session_t *session)
 {
-    /* The channel connected if TCP saw its SYN/ACK; a refused connect-back
-     * leaves only a SYN. */
     const struct tcp_analysis *tcpd = session->stderr_conversation ?
             exec_tcp_state(session->stderr_conversation, proto_tcp) : NULL;
     return session->stderr_port && !exec_session_port_unproven(session) && !session->stderr_payload_seen &&
-           !(tcpd && exec_tcp_saw_synack(tcpd));
+           !(tcpd && channel_is_open(tcpd));
 }
 
 void
@@ -306,7 +313,7 @@ classify_connection_frame(tvbuff_t *tvb, exec_session_t *session, const struct t
 {
     guint8 gained = (guint8)(exec_tcp_completeness(tcpd) & ~session->stderr_completeness);
     session->stderr_completeness = exec_tcp_completeness(tcpd);
-    gboolean opened = exec_tcp_saw_synack(tcpd);
+    gboolean opened = channel_is_open(tcpd);
     if (gained & TCP_COMPLETENESS_RST)
         return (opened && !(gained & TCP_COMPLETENESS_SYNACK)) ? STDERR_RESET : STDERR_REFUSED;
     if (gained & TCP_COMPLETENESS_SYNACK)

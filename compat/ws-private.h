@@ -29,9 +29,10 @@
 #define TCP_S_SAW_SYNACK   0x05
 
 /* tcp_analysis.conversation_completeness (packet-tcp.c). */
-#define TCP_COMPLETENESS_SYNACK 0x02
-#define TCP_COMPLETENESS_FIN    0x10
-#define TCP_COMPLETENESS_RST    0x20
+#define TCP_COMPLETENESS_SYNSENT 0x01
+#define TCP_COMPLETENESS_SYNACK  0x02
+#define TCP_COMPLETENESS_FIN     0x10
+#define TCP_COMPLETENESS_RST     0x20
 
 /* Whether TCP saw the flow's SYN (a client), or its SYN/ACK (a server). */
 static inline gboolean
@@ -84,6 +85,13 @@ static inline gboolean
 exec_tcp_saw_synack(const struct tcp_analysis *tcpd)
 {
     return (tcpd->conversation_completeness & TCP_COMPLETENESS_SYNACK) != 0;
+}
+
+/* Whether the conversation has seen a SYN without ACK (its opening) so far. */
+static inline gboolean
+exec_tcp_saw_syn(const struct tcp_analysis *tcpd)
+{
+    return (tcpd->conversation_completeness & TCP_COMPLETENESS_SYNSENT) != 0;
 }
 
 static inline gboolean

@@ -27,7 +27,9 @@ With --without-stderr-opening CAPTURE, a copy of CAPTURE is checked too
 without the frames of its first stderr channel before the channel's first
 data (the connect back and its answer, as a capture that missed them): in
 every mode, its one stderr object must hold the bytes the oracle reads from
-CAPTURE itself.
+CAPTURE itself, and, the copy holding no SYN of the channel, no frame may say
+the daemon connects again unanswered, nor the session's end that the
+channel never connected.
 With --reorder-stderr CAPTURE, a copy of CAPTURE is checked too whose
 stderr channel carries its first data segment after the second, and that
 first segment once more after both (an out-of-order segment and a
@@ -363,6 +365,11 @@ def check_without_stderr_opening(pcap, workdir, problems):
             problems.append(f"{where}: stderr objects {[(bool(i), len(d)) for i, d in stderr]} "
                             f"(incomplete, bytes), not one whole of the {len(want)} bytes the channel carried")
         subprocess.run(["rm", "-rf", "--one-file-system", outdir], check=False)
+        said = fields(out, ["frame.number"], extra=args + ["-Y", "exec.stderr_unanswered || "
+                                                                 "exec.stderr_never_connected"])
+        if said:
+            problems.append(f"{where}: frames {[int(r['frame.number'][0]) for r in said]} say the channel "
+                            "did not open, though the copy only lacks its opening")
         print(f"  {where}: {len(opening)} frames of the opening cut, {len(stderr)} stderr object(s)")
 
 
