@@ -165,9 +165,10 @@ channel_connected(exec_session_t *session, const packet_info *pinfo)
     exec_control_port_proven(session, pinfo->num);
 }
 
-/* First pass: the channel carries bytes from now on (its SYN/ACK, or the
- * first payload seen): TCP hands them to the channel's dissector before any
- * other.  Not earlier: half of a brute force's connect backs are refused. */
+/* First pass: the channel carries bytes from now on (a frame shows it open,
+ * or its first payload came through the heuristic): TCP hands them to the
+ * channel's dissector before any other.  Not earlier: half of a brute
+ * force's connect backs are refused. */
 static void
 channel_opened(exec_session_t *session, const packet_info *pinfo)
 {
@@ -340,7 +341,7 @@ classify_connection(tvbuff_t *tvb, packet_info *pinfo, stderr_event_t *event)
         return NULL;
     channel_connected(session, pinfo);
     *event = classify_connection_frame(tvb, session, tcpd, pinfo);
-    if (*event == STDERR_OPENED)
+    if (channel_is_open(tcpd))
         channel_opened(session, pinfo);
     return session;
 }
