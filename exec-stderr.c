@@ -292,7 +292,7 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
 
 /* The channel's payload when the capture missed its SYN/ACK: no dissector
  * was given the connection yet. */
-static gboolean
+static exec_heur_result_t
 dissect_exec_stderr_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     return newest_by_port && dissect_exec_stderr(tvb, pinfo, tree, data) > 0;
