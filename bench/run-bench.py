@@ -86,7 +86,7 @@ DENSE_SECTION = "## Brute force"
 # Where a session's bytes go: the plugin function closest to each allocation (massif).
 DENSE_PARTS = [
     ("session struct", ("exec_session_new", "index_session")),
-    ("expected stderr conversation", ("exec_stderr_announce",)),
+    ("stderr channel announcement", ("exec_stderr_announce", "channel_opened")),
     ("first copy", ("exec_first_copy_check", "exec_overlap_keep", "exec_first_copy_compare")),
     ("per-frame records", ("keep_record", "new_end_record", "classify_end", "classify_close",
                            "dissect_exec_session_end", "classify_connection", "exec_stderr_connection_frame",
