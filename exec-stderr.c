@@ -291,11 +291,13 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
 }
 
 /* The channel's payload when the capture missed its SYN/ACK: no dissector
- * was given the connection yet. */
+ * was given the connection yet.  First pass only: claiming the frame gives
+ * the connection its dissector from frame 0 on, so later passes reach the
+ * channel through TCP's conversation, and other frames need no search. */
 static exec_heur_result_t
 dissect_exec_stderr_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return newest_by_port && dissect_exec_stderr(tvb, pinfo, tree, data) > 0;
+    return !PINFO_FD_VISITED(pinfo) && newest_by_port && dissect_exec_stderr(tvb, pinfo, tree, data) > 0;
 }
 
 void
