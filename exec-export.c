@@ -249,8 +249,8 @@ exec_export_control(packet_info *pinfo, exec_session_t *session, tvbuff_t *tvb,
             if (!session->data_start[direction])
                 continue;
             kind = direction == EXEC_CLIENT_TO_SERVER ? EXPORT_STDIN :
-                   session->stream.status == 1 ? EXPORT_ERROR : EXPORT_STDOUT;
-            if (kind != EXPORT_ERROR && direction == EXEC_SERVER_TO_CLIENT && session->stream.status != 0)
+                   session->status == 1 ? EXPORT_ERROR : EXPORT_STDOUT;
+            if (kind != EXPORT_ERROR && direction == EXEC_SERVER_TO_CLIENT && session->status != 0)
                 continue;
             if (segment + piece->offset < session->data_start[direction] - 1)
                 continue;
@@ -287,7 +287,7 @@ exec_export_withheld(packet_info *pinfo, tvbuff_t *tvb, const exec_withheld_t *w
     /* Only stdin and stdout: the error line ends at its newline, which
      * these bytes may lie beyond. */
     if (!data_start || withheld->position + withheld->length <= data_start - 1 ||
-        (direction == EXEC_SERVER_TO_CLIENT && (!session->stream.status_seen || session->stream.status != 0)) ||
+        (direction == EXEC_SERVER_TO_CLIENT && (!session->status_seen || session->status != 0)) ||
         (gint)withheld->length > tvb_captured_length_remaining(tvb, withheld->offset))
         return;
     export_stream_t *stream = stream_of(session, direction == EXEC_CLIENT_TO_SERVER ? EXPORT_STDIN : EXPORT_STDOUT);

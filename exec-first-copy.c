@@ -10,6 +10,8 @@
  */
 #include "exec-first-copy.h"
 
+#include <string.h>
+
 #include <epan/expert.h>
 #include <epan/strutil.h>
 
@@ -22,7 +24,11 @@ static expert_field ei_exec_overlap_conflict = EI_INIT;
 
 struct exec_first_copy {
     exec_overlap_t kept;
+    struct exec_first_copy *next_spare;
 };
+
+/* Released first copies, for the next sessions to take. */
+static struct exec_first_copy *spare_copies;
 
 /* Frame number -> exec_conflicts_t, for the whole file: made at the first
  * conflict (rare), not a pointer in every session's first copy. */
@@ -32,6 +38,7 @@ static void
 conflicts_init(void)
 {
     conflicts_by_frame = NULL;
+    spare_copies = NULL;            /* gone with the file scope */
 }
 
 void
@@ -62,7 +69,7 @@ resize_in_file_scope(void *ptr, size_t size)
 gboolean
 exec_first_copy_holds(const exec_session_t *session, exec_direction_t direction, guint64 position)
 {
-    const struct exec_first_copy *first = session->first_copy;
+    const struct exec_first_copy *first = session->work->first_copy;
     return first && position < first->kept.flow[direction].length;
 }
 
@@ -70,7 +77,7 @@ const exec_conflicts_t *
 exec_first_copy_compare(const exec_session_t *session, exec_direction_t direction, guint64 position,
                         const guint8 *data, guint32 length, guint32 tvb_offset)
 {
-    const struct exec_first_copy *first = session->first_copy;
+    const struct exec_first_copy *first = session->work->first_copy;
     exec_overlap_conflict_t found[EXEC_OVERLAP_MAX_FIELDS];
     unsigned count = first ? exec_overlap_conflicts(&first->kept, direction, position, data, length, found) : 0;
     if (count == 0)
@@ -90,15 +97,26 @@ exec_first_copy_compare(const exec_session_t *session, exec_direction_t directio
     return conflicts;
 }
 
+static struct exec_first_copy *
+new_first_copy(void)
+{
+    struct exec_first_copy *first = spare_copies;
+    if (!first)
+        return wmem_new0(wmem_file_scope(), struct exec_first_copy);
+    spare_copies = first->next_spare;
+    memset(first, 0, sizeof *first);
+    return first;
+}
+
 void
 exec_first_copy_check(exec_session_t *session, const packet_info *pinfo, exec_direction_t direction,
                       guint64 position, const guint8 *data, const exec_piece_t *piece)
 {
-    struct exec_first_copy *first = session->first_copy;
+    struct exec_first_copy *first = session->work->first_copy;
 
     if (piece->kind != EXEC_PIECE_RETRANSMITTED) {
         if (!first && exec_overlap_keeps(piece->kind))
-            first = session->first_copy = wmem_new0(wmem_file_scope(), struct exec_first_copy);
+            first = session->work->first_copy = new_first_copy();
         if (first)
             exec_overlap_keep(&first->kept, direction, piece->kind, position + piece->offset,
                               data + piece->offset, piece->length, resize_in_file_scope);
@@ -117,7 +135,7 @@ exec_first_copy_check(exec_session_t *session, const packet_info *pinfo, exec_di
 void
 exec_first_copy_session_ended(exec_session_t *session)
 {
-    struct exec_first_copy *first = session->first_copy;
+    struct exec_first_copy *first = session->work->first_copy;
     const exec_overlap_flow_t *reply = first ? &first->kept.flow[EXEC_SERVER_TO_CLIENT] : NULL;
     if (!reply || !reply->bytes || reply->shared)
         return;
@@ -127,11 +145,26 @@ exec_first_copy_session_ended(exec_session_t *session)
     wmem_free(wmem_file_scope(), own);
 }
 
-const exec_conflicts_t *
-exec_first_copy_conflicts(const exec_session_t *session, const packet_info *pinfo)
+void
+exec_first_copy_release(exec_session_work_t *work)
 {
-    return session->first_copy && conflicts_by_frame ?
-           (const exec_conflicts_t *)wmem_tree_lookup32(conflicts_by_frame, pinfo->num) : NULL;
+    struct exec_first_copy *first = work->first_copy;
+    if (!first)
+        return;
+    for (int direction = 0; direction < 2; direction++) {
+        const exec_overlap_flow_t *flow = &first->kept.flow[direction];
+        if (flow->bytes && !flow->shared)
+            wmem_free(wmem_file_scope(), flow->bytes);
+    }
+    first->next_spare = spare_copies;
+    spare_copies = first;
+    work->first_copy = NULL;
+}
+
+const exec_conflicts_t *
+exec_first_copy_conflicts(const packet_info *pinfo)
+{
+    return conflicts_by_frame ? (const exec_conflicts_t *)wmem_tree_lookup32(conflicts_by_frame, pinfo->num) : NULL;
 }
 
 /* The receiver kept the bytes it already had, so the first copy is what it

@@ -50,8 +50,11 @@ const exec_conflicts_t *exec_first_copy_compare(const exec_session_t *session, e
  * thousands of times); a later byte of it still gets a copy of its own. */
 void exec_first_copy_session_ended(exec_session_t *session);
 
+/* First pass: the session's working state is released; so is its first copy. */
+void exec_first_copy_release(exec_session_work_t *work);
+
 /* What exec_first_copy_check() found in this frame's retransmitted pieces, or NULL. */
-const exec_conflicts_t *exec_first_copy_conflicts(const exec_session_t *session, const packet_info *pinfo);
+const exec_conflicts_t *exec_first_copy_conflicts(const packet_info *pinfo);
 
 /* The tree items, expert infos and Info column entries of conflicts (NULL: none). */
 void exec_first_copy_show(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, exec_info_t *info,

@@ -181,7 +181,7 @@ static gboolean
 is_bare_fin(tvbuff_t *tvb, const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo)
 {
     guint32 fin_seq;
-    return session->payload_frame != pinfo->num && exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq);
+    return session->work->payload_frame != pinfo->num && exec_segment_is_bare_fin(tvb, pinfo, tcpd, &fin_seq);
 }
 
 /* Whether this frame carries a FIN of its flow (first pass).  TCP hands a
@@ -193,8 +193,8 @@ static gboolean
 frame_has_fin(const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo,
               proto_tree *tree, gboolean bare_fin)
 {
-    if (session->payload_frame == pinfo->num)
-        return session->payload_fin_frame == pinfo->num;
+    if (session->work->payload_frame == pinfo->num)
+        return session->work->payload_fin_frame == pinfo->num;
     exec_tcp_segment_t newest;
     if (exec_tcp_newest_segment(tcpd, &newest))
         return bare_fin;
@@ -224,7 +224,8 @@ static gboolean
 nothing_missing_before_fin(const exec_session_t *session, const struct tcp_analysis *tcpd, packet_info *pinfo,
                            exec_direction_t direction)
 {
-    const exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &session->stream.client : &session->stream.server;
+    const exec_stream_t *stream = &session->work->stream;
+    const exec_flow_t *flow = direction == EXEC_CLIENT_TO_SERVER ? &stream->client : &stream->server;
     guint64 position;
     if (flow->lost_total != 0)
         return FALSE;
@@ -241,7 +242,7 @@ static why_no_reply_t
 why_no_reply(const exec_session_t *session)
 {
     return exec_stderr_failed(session) ? WHY_STDERR_NOT_CONNECTED :
-           exec_stream_in_data_phase(&session->stream) ? WHY_LOGIN_REFUSED : WHY_REQUEST_INCOMPLETE;
+           exec_stream_in_data_phase(&session->work->stream) ? WHY_LOGIN_REFUSED : WHY_REQUEST_INCOMPLETE;
 }
 
 /* First pass: a FIN of the control connection that ends the login (the
@@ -260,31 +261,32 @@ classify_close(packet_info *pinfo, proto_tree *tree, exec_session_t *session, co
     gboolean rst = exec_tcp_saw_rst(tcpd);
     if (rst)
         session->rst_seen = TRUE;
-    else if (session->fin_seen[direction] || !frame_has_fin(session, tcpd, pinfo, tree, bare_fin))
+    else if (session->work->fin_seen[direction] || !frame_has_fin(session, tcpd, pinfo, tree, bare_fin))
         return FALSE;
-    gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !session->stream.status_seen &&
-                        !session->fin_seen[direction] && session->closed_frame == 0 &&
-                        session->stream.server.start_seen &&
+    gboolean no_reply = direction == EXEC_SERVER_TO_CLIENT && !session->work->stream.status_seen &&
+                        !session->work->fin_seen[direction] && session->work->closed_frame == 0 &&
+                        session->work->stream.server.start_seen &&
                         nothing_missing_before_fin(session, tcpd, pinfo, direction);
-    session->fin_seen[direction] = TRUE;
-    gboolean ends = rst || session->fin_seen[!direction];
+    session->work->fin_seen[direction] = TRUE;
+    gboolean ends = rst || session->work->fin_seen[!direction];
     if (!no_reply && !ends)
         return FALSE;
 
     if (no_reply) {
-        session->closed_frame = pinfo->num;
+        session->work->closed_frame = pinfo->num;
         end->closed_without_reply = TRUE;
         end->why = why_no_reply(session);
     }
     if (ends) {
         exec_stderr_session_ended(session);
         exec_first_copy_session_ended(session);
+        exec_session_ended(session, pinfo);
         session->end_frame = pinfo->num;
         end->session_end = TRUE;
         end->stderr_never_connected = session->stderr_abandoned;
-        end->bytes[0] = session->stdin_bytes;
-        end->bytes[1] = session->stdout_bytes;
-        end->bytes[2] = session->stderr_bytes;
+        end->bytes[0] = session->work->stdin_bytes;
+        end->bytes[1] = session->work->stdout_bytes;
+        end->bytes[2] = session->work->stderr_bytes;
     }
     return TRUE;
 }
@@ -306,15 +308,16 @@ find_withheld_part(tvbuff_t *tvb, packet_info *pinfo, const exec_session_t *sess
                    const struct tcp_analysis *tcpd, exec_direction_t direction, withheld_part_t *part)
 {
     exec_tcp_segment_t segment;
-    if (!exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num || !session->origin_known[direction])
+    if (!exec_tcp_newest_segment(tcpd, &segment) || segment.frame != pinfo->num ||
+        !session->work->origin_known[direction])
         return FALSE;
     /* In the units TCP hands the dissector. */
     guint32 seq = exec_tcp_relative_seq() ?
             segment.seq - exec_tcp_flow_base_seq(exec_tcp_flow_of_frame(tcpd)) : segment.seq;
     guint32 withheld = G_MAXUINT32;
-    if (session->payload_frame == pinfo->num) {
+    if (session->work->payload_frame == pinfo->num) {
         /* The rest was handed over, and dealt with there. */
-        gint32 before_handed = (gint32)(session->payload_seq - seq);
+        gint32 before_handed = (gint32)(session->work->payload_seq - seq);
         if (before_handed <= 0)
             return FALSE;
         withheld = (guint32)before_handed;
@@ -336,7 +339,7 @@ static const exec_conflicts_t *
 classify_withheld(tvbuff_t *tvb, const exec_session_t *session, exec_direction_t direction,
                   const withheld_part_t *part)
 {
-    if (!session->first_copy || !exec_first_copy_holds(session, direction, part->position))
+    if (!session->work->first_copy || !exec_first_copy_holds(session, direction, part->position))
         return NULL;            /* nothing kept there to compare with */
     const guint8 *frame_bytes = tvb_get_ptr(tvb, 0, part->offset + part->length);
     return exec_first_copy_compare(session, direction, part->position, frame_bytes + part->offset,
@@ -447,7 +450,7 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
     const exec_conflicts_t *withheld = NULL;
     /* Only for a session that keeps a first copy or exports, and a segment
      * with bytes: the search reads the frame. */
-    if (!bare_fin && (session->first_copy || session->data_start[direction]) &&
+    if (!bare_fin && (session->work->first_copy || session->data_start[direction]) &&
         find_withheld_part(tvb, pinfo, session, tcpd, direction, &part)) {
         exec_withheld_t *payload = export_withheld(session, direction, &part);
         if (payload)
@@ -461,7 +464,7 @@ classify_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, exec_session_t
     end->withheld_conflicts = withheld;
     end->shows_username = session->username != NULL;
     end->shows_command = session->command != NULL;
-    end->after_payload = session->payload_frame == pinfo->num;
+    end->after_payload = session->work->payload_frame == pinfo->num;
     return end;
 }
 
@@ -529,7 +532,8 @@ dissect_exec_session_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
             session = exec_session_find(pinfo);
         if (!session && !channel_of)    /* a channel's frame is no control connection's */
             session = session_without_payload(tvb, pinfo);
-        end = session ? classify_end(tvb, pinfo, tree, session, &record) : NULL;
+        /* A released session's frames end nothing more. */
+        end = session && session->work ? classify_end(tvb, pinfo, tree, session, &record) : NULL;
         if (end)
             keep_end_record(pinfo->num, end);
     }

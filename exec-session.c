@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "exec-first-copy.h"
 #include "exec-frame.h"
 #include "exec-stderr.h"
 #include "exec-takeover.h"
@@ -28,6 +29,13 @@ static exec_session_t **index_buckets;  /* NULL until the first session */
 static guint index_bits;                /* log2 of the buckets */
 static guint8 server_ports[(G_MAXUINT16 + 1) / 8];
 static exec_session_t *last_payload_session;    /* first pass: the frame just classified */
+/* First pass: the working states of ended sessions, oldest end first, and
+ * released ones for the next sessions to take (a brute force needs only as
+ * many as run at once): no allocation or free a session. */
+static exec_session_work_t *ended_first, *ended_last;
+static exec_session_work_t *spare_works;
+/* Released sessions whose stream passed 2 GiB -> their streams' ends. */
+static wmem_map_t *long_stream_ends;
 
 static pref_t *tcp_relative_seq_pref;
 static pref_t *tcp_analyze_seq_pref;
@@ -61,6 +69,8 @@ sessions_init(void)
     index_buckets = NULL;               /* gone with the file scope */
     memset(server_ports, 0, sizeof server_ports);
     last_payload_session = NULL;
+    ended_first = ended_last = spare_works = NULL;    /* gone with the file scope */
+    long_stream_ends = NULL;            /* gone with the file scope */
     tcp_seq_relative = tcp_relative_sequence_numbers();
 }
 
@@ -270,13 +280,72 @@ keep_address(exec_session_t *session, exec_endpoint_t endpoint, const address *f
         bytes->elsewhere = (const guint8 *)wmem_memdup(wmem_file_scope(), from->data, (size_t)from->len);
 }
 
+/* What later passes still need of a released engine: where each stream
+ * ended, to widen 32-bit positions (exec_session_stream_position).  Kept
+ * only for a session whose stream passed 2 GiB (below that a position is
+ * its own widening): a map made for the first such session. */
+static void
+keep_stream_ends(exec_session_t *session)
+{
+    const exec_stream_t *stream = &session->work->stream;
+    if (stream->client.next_offset < G_MAXINT32 && stream->server.next_offset < G_MAXINT32)
+        return;
+    guint64 *ends = wmem_alloc_array(wmem_file_scope(), guint64, 2);
+    ends[EXEC_CLIENT_TO_SERVER] = stream->client.next_offset;
+    ends[EXEC_SERVER_TO_CLIENT] = stream->server.next_offset;
+    if (!long_stream_ends)
+        long_stream_ends = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    wmem_map_insert(long_stream_ends, session, ends);
+}
+
+static void
+release_work(exec_session_t *session)
+{
+    exec_session_work_t *work = session->work;
+    keep_stream_ends(session);
+    exec_first_copy_release(work);
+    if (work->unseen_start) {
+        wmem_free(wmem_file_scope(), work->unseen_start->port_candidate);
+        wmem_free(wmem_file_scope(), work->unseen_start);
+    }
+    wmem_free(wmem_file_scope(), work->pending);
+    work->next = spare_works;
+    spare_works = work;
+    session->work = NULL;
+    if (last_payload_session == session)
+        last_payload_session = NULL;
+}
+
+static void
+release_ended_sessions(const packet_info *pinfo)
+{
+    /* Whole seconds: a capture whose clock goes back releases later. */
+    while (ended_first && pinfo->abs_ts.secs - ended_first->end_secs > EXEC_SESSION_RELEASE_SECONDS) {
+        exec_session_t *session = ended_first->session;
+        ended_first = ended_first->next;
+        if (!ended_first)
+            ended_last = NULL;
+        release_work(session);
+    }
+}
+
 exec_session_t *
 exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_server)
 {
     if (exec_stderr_is_channel(conversation, pinfo))
         return NULL;
 
+    release_ended_sessions(pinfo);
     exec_session_t *session = wmem_new0(wmem_file_scope(), exec_session_t);
+    exec_session_work_t *work = spare_works;
+    if (work) {
+        spare_works = work->next;
+        memset(work, 0, sizeof *work);
+    } else {
+        work = wmem_new0(wmem_file_scope(), exec_session_work_t);
+    }
+    work->session = session;
+    session->work = work;
     session->client_port = to_server ? pinfo->srcport : pinfo->destport;
     session->server_port = to_server ? pinfo->destport : pinfo->srcport;
     keep_address(session, EXEC_SERVER, to_server ? &pinfo->dst : &pinfo->src);
@@ -291,13 +360,13 @@ exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_s
     gboolean client_start = exec_tcp_flow_saw_syn(client_flow) || exec_tcp_flow_saw_synack(server_flow);
     gboolean server_start = exec_tcp_flow_saw_synack(server_flow);
 
-    session->origin_known[EXEC_CLIENT_TO_SERVER] = client_start;
+    session->work->origin_known[EXEC_CLIENT_TO_SERVER] = client_start;
     session->seq_origin[EXEC_CLIENT_TO_SERVER] = tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(client_flow) + 1;
-    session->origin_known[EXEC_SERVER_TO_CLIENT] = server_start;
+    session->work->origin_known[EXEC_SERVER_TO_CLIENT] = server_start;
     session->seq_origin[EXEC_SERVER_TO_CLIENT] = tcp_seq_relative ? 1 : exec_tcp_flow_base_seq(server_flow) + 1;
-    exec_stream_init(&session->stream, client_start, server_start);
+    exec_stream_init(&session->work->stream, client_start, server_start);
     if (!client_start || !server_start)
-        session->unseen_start = wmem_new0(wmem_file_scope(), exec_unseen_start_t);
+        session->work->unseen_start = wmem_new0(wmem_file_scope(), exec_unseen_start_t);
 
     session->conversation = conversation;
     index_session(session);
@@ -306,21 +375,36 @@ exec_session_new(conversation_t *conversation, packet_info *pinfo, gboolean to_s
 }
 
 void
+exec_session_ended(exec_session_t *session, const packet_info *pinfo)
+{
+    exec_session_work_t *work = session->work;
+    work->end_secs = pinfo->abs_ts.secs;
+    work->next = NULL;
+    if (ended_last)
+        ended_last->next = work;
+    else
+        ended_first = work;
+    ended_last = work;
+}
+
+void
 exec_session_payload_seen(exec_session_t *session, const packet_info *pinfo, guint32 seq, gboolean fin)
 {
+    if (!session->work)
+        return;
     /* TCP's loop over a frame's segments hands the lowest first. */
-    if (session->payload_frame != pinfo->num)
-        session->payload_seq = seq;
-    session->payload_frame = pinfo->num;
+    if (session->work->payload_frame != pinfo->num)
+        session->work->payload_seq = seq;
+    session->work->payload_frame = pinfo->num;
     last_payload_session = session;
     if (fin)
-        session->payload_fin_frame = pinfo->num;
+        session->work->payload_fin_frame = pinfo->num;
 }
 
 exec_session_t *
 exec_session_with_payload_in(const packet_info *pinfo)
 {
-    return last_payload_session && last_payload_session->payload_frame == pinfo->num ?
+    return last_payload_session && last_payload_session->work->payload_frame == pinfo->num ?
            last_payload_session : NULL;
 }
 
@@ -335,14 +419,25 @@ exec_session_direction(const exec_session_t *session, const packet_info *pinfo)
 static const exec_flow_t *
 engine_flow(const exec_session_t *session, exec_direction_t direction)
 {
-    return direction == EXEC_CLIENT_TO_SERVER ? &session->stream.client : &session->stream.server;
+    return direction == EXEC_CLIENT_TO_SERVER ? &session->work->stream.client : &session->work->stream.server;
+}
+
+/* Where the engine expects the direction's next byte, or, once the working
+ * state is released, where its stream ended (0: below 2 GiB). */
+static guint64
+stream_reference(const exec_session_t *session, exec_direction_t direction)
+{
+    if (session->work)
+        return engine_flow(session, direction)->next_offset;
+    const guint64 *ends = long_stream_ends ? (const guint64 *)wmem_map_lookup(long_stream_ends, session) : NULL;
+    return ends ? ends[direction] : 0;
 }
 
 /* Widened past 4 GiB around the position the engine expects next. */
 guint64
 exec_session_stream_position(const exec_session_t *session, exec_direction_t direction, guint32 seq)
 {
-    guint64 next = engine_flow(session, direction)->next_offset;
+    guint64 next = stream_reference(session, direction);
     guint32 position = seq - session->seq_origin[direction];
     gint32 delta = (gint32)(position - (guint32)next);
     if (delta < 0 && (guint64)-(gint64)delta > next)
@@ -354,7 +449,7 @@ void
 exec_session_count_lost(exec_session_t *session, exec_direction_t direction, guint64 offset,
                         guint32 length, exec_segment_t *segment)
 {
-    guint64 handed = session->handed_to[direction];
+    guint64 handed = session->work->handed_to[direction];
     for (unsigned i = 0; i < segment->n_pieces; i++) {
         exec_piece_t *piece = &segment->pieces[i];
         if (piece->kind == EXEC_PIECE_LOST && handed > piece->lost_at && handed < offset) {
@@ -363,7 +458,7 @@ exec_session_count_lost(exec_session_t *session, exec_direction_t direction, gui
         }
     }
     if (offset + length > handed)
-        session->handed_to[direction] = offset + length;
+        session->work->handed_to[direction] = offset + length;
 }
 
 guint64
@@ -372,10 +467,10 @@ exec_session_segment_position(exec_session_t *session, exec_direction_t directio
 {
     if (!tcpinfo)
         return engine_flow(session, direction)->next_offset;
-    if (!session->origin_known[direction]) {
+    if (!session->work->origin_known[direction]) {
         /* Capture started mid-stream: count from the first segment seen. */
         session->seq_origin[direction] = tcpinfo->seq;
-        session->origin_known[direction] = TRUE;
+        session->work->origin_known[direction] = TRUE;
     }
     return exec_session_stream_position(session, direction, tcpinfo->seq);
 }

@@ -68,12 +68,40 @@ typedef enum {
     EXEC_SERVER = 1
 } exec_endpoint_t;
 
+/* What only the first pass reads while a session's frames still come: the
+ * engine, the strings waiting to be named, the first copy, the counts.  A
+ * brute force ends thousands of sessions; each one's working state is
+ * released when a session starts more than EXEC_SESSION_RELEASE_SECONDS
+ * after its end (capture time), and later frames find it NULL. */
+typedef struct exec_session_work {
+    exec_stream_t stream;           /* the engine's state of both directions */
+    exec_pending_string_t *pending;     /* [EXEC_HANDSHAKE_STRINGS], made at the first */
+    struct exec_unseen_start *unseen_start; /* NULL when both SYNs were seen */
+    struct exec_first_copy *first_copy;
+    struct exec_session *session;   /* whose it is */
+    /* Ended: the next session's to end, in exec-session.c's queue;
+     * released: the next spare one. */
+    struct exec_session_work *next;
+    time_t   end_secs;          /* capture time of the session's end */
+    guint64  handed_to[2];      /* end of the bytes TCP handed over so far */
+    guint64  stdin_bytes;
+    guint64  stdout_bytes;
+    guint64  stderr_bytes;
+    guint32  payload_frame;     /* the last frame whose payload we classified */
+    guint32  payload_seq;       /* TCP seq of its first byte handed to us */
+    guint32  payload_fin_frame; /* a FIN that came with payload */
+    guint32  closed_frame;      /* server FIN without any status byte */
+    guint8   fin_seen[2];       /* per exec_direction_t */
+    guint8   origin_known[2];   /* the session's seq_origin holds, per direction */
+    guint8   n_pending;
+} exec_session_work_t;
+
 /* One rexec session: the control connection, and its stderr channel when
  * the client announced one.  Written on the first pass only.  A brute force
  * keeps one per attempt: the fields go by size, flags in bits, so that no
  * padding is kept thousands of times. */
 typedef struct exec_session {
-    exec_stream_t stream;           /* the engine's state of both directions */
+    exec_session_work_t *work;      /* first pass; NULL once released */
     conversation_t *conversation;   /* the control connection */
     struct exec_session *older_same_key;    /* exec-session.c's index */
     exec_address_bytes_t address_bytes[2];  /* by exec_endpoint_t */
@@ -81,15 +109,8 @@ typedef struct exec_session {
     const char *username;       /* printable, for columns and statistics */
     const char *command;
     nstime_t command_time;
-    exec_pending_string_t *pending;     /* [EXEC_HANDSHAKE_STRINGS], made at the first */
-    struct exec_unseen_start *unseen_start; /* NULL when both SYNs were seen */
-    struct exec_first_copy *first_copy;
     conversation_t *stderr_conversation;   /* TCP's, once the channel connected */
 
-    guint64  handed_to[2];      /* first pass: end of the bytes TCP handed over so far */
-    guint64  stdin_bytes;
-    guint64  stdout_bytes;
-    guint64  stderr_bytes;
     /* For the export (exec-export.c), first pass: the stream position of
      * the first stdin byte (client) and of the byte after the status
      * (server), + 1; 0 while unknown.  stderr_seq_origin below: the TCP
@@ -104,10 +125,6 @@ typedef struct exec_session {
     guint32  port_frame;        /* announced the stderr channel */
     guint32  command_frame;
     guint32  status_frame;
-    guint32  closed_frame;      /* server FIN without any status byte */
-    guint32  payload_frame;     /* the last frame whose payload we classified */
-    guint32  payload_seq;       /* TCP seq of its first byte handed to us */
-    guint32  payload_fin_frame; /* a FIN that came with payload */
     guint32  stderr_port;        /* announced by the client; 0 while none */
     guint32  stderr_first_frame;    /* the channel's first frame: its SYN, when captured */
     guint32  stderr_seq_origin;
@@ -116,10 +133,9 @@ typedef struct exec_session {
 
     guint8   address_type[2];   /* an address_type, by exec_endpoint_t */
     guint8   address_length[2];
-    guint8   origin_known[2];   /* seq_origin holds, per direction */
-    guint8   fin_seen[2];       /* per exec_direction_t */
-    guint8   n_pending;
     guint8   stderr_completeness;   /* TCP's completeness flags at the channel's last frame */
+    guint8   status;            /* the engine's status byte, once status_seen */
+    guint8   status_seen : 1;
     guint8   rst_seen : 1;
     guint8   stderr_payload_seen : 1;
     guint8   stderr_abandoned : 1;  /* session ended before the channel connected */
@@ -143,6 +159,16 @@ exec_session_t *exec_session_of_conversation(packet_info *pinfo);
 /* How many sessions the first pass has made so far. */
 guint32 exec_sessions_seen(void);
 
+/* After both FINs (or a reset) a segment of the control connection is a
+ * retransmission or a capture's reordering, which come within a second or
+ * two; later than this after the session's end, the working state may be
+ * gone. */
+#define EXEC_SESSION_RELEASE_SECONDS 2
+
+/* First pass: the session ended at this frame; its working state is
+ * released by a session made more than EXEC_SESSION_RELEASE_SECONDS later. */
+void exec_session_ended(exec_session_t *session, const packet_info *pinfo);
+
 /* First pass: the control dissector classified payload of this frame
  * (seq: its first byte's TCP sequence number, as handed; fin: it came
  * with a FIN). */
@@ -165,7 +191,7 @@ gboolean exec_session_address_is(const exec_session_t *session, exec_endpoint_t 
 static inline gboolean
 exec_session_port_unproven(const exec_session_t *session)
 {
-    return session->unseen_start && session->unseen_start->port_candidate;
+    return session->work && session->work->unseen_start && session->work->unseen_start->port_candidate;
 }
 
 /* The stream position of a TCP sequence number (in the units TCP hands

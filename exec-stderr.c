@@ -261,7 +261,8 @@ dissect_exec_stderr(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *d
 
     if (!from_client) {
         if (!PINFO_FD_VISITED(pinfo)) {
-            session->stderr_bytes += length;
+            if (session->work)
+                session->work->stderr_bytes += length;
             learn_stderr_origin(session, tcpinfo);
         }
         if (!PINFO_FD_VISITED(pinfo))

@@ -200,10 +200,10 @@ learn_from_piece(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, con
         session->status_frame = pinfo->num;
         break;
     case EXEC_PIECE_STDIN:
-        session->stdin_bytes += piece->length;
+        session->work->stdin_bytes += piece->length;
         break;
     case EXEC_PIECE_STDOUT:
-        session->stdout_bytes += piece->length;
+        session->work->stdout_bytes += piece->length;
         break;
     default:
         break;
@@ -251,21 +251,21 @@ track_unidentified(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, g
 {
     const exec_piece_t *piece = &record->pieces[piece_index];
     if (piece->kind == EXEC_PIECE_LOST) {
-        session->n_pending = 0;
+        session->work->n_pending = 0;
         return;
     }
     if ((piece->kind != EXEC_PIECE_UNIDENTIFIED_STRING && piece->kind != EXEC_PIECE_UNKNOWN_PHASE_DATA) ||
         !is_whole(piece))
         return;
     /* Only sessions with a gap need the slots: not part of every session. */
-    if (!session->pending)
-        session->pending = wmem_alloc_array(wmem_file_scope(), exec_pending_string_t, EXEC_HANDSHAKE_STRINGS);
-    if (session->n_pending == EXEC_HANDSHAKE_STRINGS) {
-        memmove(&session->pending[0], &session->pending[1],
-                sizeof session->pending[0] * (EXEC_HANDSHAKE_STRINGS - 1));
-        session->n_pending--;
+    if (!session->work->pending)
+        session->work->pending = wmem_alloc_array(wmem_file_scope(), exec_pending_string_t, EXEC_HANDSHAKE_STRINGS);
+    if (session->work->n_pending == EXEC_HANDSHAKE_STRINGS) {
+        memmove(&session->work->pending[0], &session->work->pending[1],
+                sizeof session->work->pending[0] * (EXEC_HANDSHAKE_STRINGS - 1));
+        session->work->n_pending--;
     }
-    exec_pending_string_t *pending = &session->pending[session->n_pending++];
+    exec_pending_string_t *pending = &session->work->pending[session->work->n_pending++];
     wait_for_name(pending, tvb, pinfo, segment_offset, record, piece_index);
 }
 
@@ -292,7 +292,7 @@ note_port_candidate(exec_session_t *session, tvbuff_t *tvb, packet_info *pinfo, 
         return;
     exec_pending_string_t *candidate = wmem_new0(wmem_file_scope(), exec_pending_string_t);
     wait_for_name(candidate, tvb, pinfo, segment_offset, record, piece_index);
-    session->unseen_start->port_candidate = candidate;
+    session->work->unseen_start->port_candidate = candidate;
     session->port_frame = pinfo->num;
     exec_stderr_announce(session, port);
 }
@@ -319,19 +319,19 @@ exec_control_port_proven(exec_session_t *session, guint32 channel_frame)
 {
     if (!exec_session_port_unproven(session))
         return;
-    const exec_pending_string_t *port = session->unseen_start->port_candidate;
-    session->unseen_start->port_candidate = NULL;
+    const exec_pending_string_t *port = session->work->unseen_start->port_candidate;
+    session->work->unseen_start->port_candidate = NULL;
     name_late(session, port, EXEC_PIECE_STDERR_PORT, channel_frame, TRUE);
     /* Whole strings right after it follow in handshake order; a gap reset
      * the list, and the engine counts none after one either. */
     guint64 next = port->end;
-    for (unsigned i = 0; i < session->n_pending && i + 1 < EXEC_HANDSHAKE_STRINGS &&
-                         session->pending[i].start == next; i++) {
-        name_late(session, &session->pending[i], exec_handshake_order[i + 1], channel_frame, TRUE);
-        next = session->pending[i].end;
+    for (unsigned i = 0; i < session->work->n_pending && i + 1 < EXEC_HANDSHAKE_STRINGS &&
+                         session->work->pending[i].start == next; i++) {
+        name_late(session, &session->work->pending[i], exec_handshake_order[i + 1], channel_frame, TRUE);
+        next = session->work->pending[i].end;
     }
-    session->n_pending = 0;
-    exec_stream_client_port_proven(&session->stream);
+    session->work->n_pending = 0;
+    exec_stream_client_port_proven(&session->work->stream);
 }
 
 /* On a success status: the daemon replies once it has read the command's
@@ -343,21 +343,21 @@ identify_by_status(exec_session_t *session, exec_record_t *record, const packet_
                    const struct tcpinfo *tcpinfo)
 {
     guint32 acked = tcpinfo->lastackseq - session->seq_origin[EXEC_CLIENT_TO_SERVER];
-    int i = session->n_pending - 1;
+    int i = session->work->n_pending - 1;
 
-    if (i < 0 || (guint32)session->pending[i].end != acked)
+    if (i < 0 || (guint32)session->work->pending[i].end != acked)
         return;
     exec_identified_t *found = record->counted_back.identified = wmem_new0(wmem_file_scope(), exec_identified_t);
     for (int position = EXEC_HANDSHAKE_STRINGS - 1; i >= 0 && position >= 0; i--, position--) {
-        const exec_pending_string_t *pending = &session->pending[i];
+        const exec_pending_string_t *pending = &session->work->pending[i];
         exec_piece_kind_t kind = exec_handshake_order[position];
         found->string[found->count] = *pending;
         found->kind[found->count++] = kind;
         name_late(session, pending, kind, pinfo->num, FALSE);
-        if (i > 0 && session->pending[i - 1].end != pending->start)
+        if (i > 0 && session->work->pending[i - 1].end != pending->start)
             break;
     }
-    session->n_pending = 0;
+    session->work->n_pending = 0;
 }
 
 /* Whether this server segment, with the server's start not captured,
@@ -368,7 +368,7 @@ identify_by_status(exec_session_t *session, exec_record_t *record, const packet_
 static gboolean
 server_reply_starts_here(const exec_session_t *session, const struct tcpinfo *tcpinfo)
 {
-    const exec_unseen_start_t *unseen = session->unseen_start;
+    const exec_unseen_start_t *unseen = session->work->unseen_start;
     if (!tcpinfo || !unseen || !unseen->client_string_end)
         return FALSE;
     guint32 acked = tcpinfo->lastackseq - session->seq_origin[EXEC_CLIENT_TO_SERVER];
@@ -382,8 +382,8 @@ note_client_string_end(exec_session_t *session, const struct tcpinfo *tcpinfo, g
                        const exec_piece_t *piece)
 {
     if (tcpinfo && (piece->flags & EXEC_PIECE_ENDS) && piece->kind != EXEC_PIECE_STDIN) {
-        session->unseen_start->client_string_end = (guint32)(segment_offset + piece->offset + piece->length);
-        session->unseen_start->client_string_server_acked = tcpinfo->lastackseq;
+        session->work->unseen_start->client_string_end = (guint32)(segment_offset + piece->offset + piece->length);
+        session->work->unseen_start->client_string_server_acked = tcpinfo->lastackseq;
     }
 }
 
@@ -410,19 +410,19 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
 
     guint64 offset = exec_session_segment_position(session, direction, tcpinfo);
     if (direction == EXEC_SERVER_TO_CLIENT && server_reply_starts_here(session, tcpinfo))
-        exec_stream_server_reply_starts(&session->stream);
+        exec_stream_server_reply_starts(&session->work->stream);
     const guint8 *data = tvb_get_ptr(tvb, 0, length);
     guint32 fresh = 0;
     bool in_handshake;
-    if (offset == 0 && direction == EXEC_CLIENT_TO_SERVER && exec_stream_untouched(&session->stream))
+    if (offset == 0 && direction == EXEC_CLIENT_TO_SERVER && exec_stream_untouched(&session->work->stream))
         fresh = DERIVED_REQUEST;
-    else if (direction == EXEC_CLIENT_TO_SERVER && offset == session->stream.client.next_offset &&
-             exec_stream_after_port_only(&session->stream, session->stderr_port))
+    else if (direction == EXEC_CLIENT_TO_SERVER && offset == session->work->stream.client.next_offset &&
+             exec_stream_after_port_only(&session->work->stream, session->stderr_port))
         fresh = DERIVED_AFTER_PORT;
     else if (offset == 0 && direction == EXEC_SERVER_TO_CLIENT &&
-             exec_stream_reply_untouched(&session->stream, &in_handshake))
+             exec_stream_reply_untouched(&session->work->stream, &in_handshake))
         fresh = DERIVED_REPLY | (in_handshake ? DERIVED_IN_HANDSHAKE : 0);
-    exec_stream_feed(&session->stream, direction, offset, data, length, pinfo->can_desegment > 0, segment);
+    exec_stream_feed(&session->work->stream, direction, offset, data, length, pinfo->can_desegment > 0, segment);
     exec_session_count_lost(session, direction, offset, length, segment);
 
     memset(record, 0, sizeof *record);
@@ -437,9 +437,9 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
         learn_data_start(session, direction, offset, piece);
         exec_first_copy_check(session, pinfo, direction, offset, data, piece);
         if (direction == EXEC_CLIENT_TO_SERVER) {
-            if (!session->stream.client.start_seen)
+            if (!session->work->stream.client.start_seen)
                 note_port_candidate(session, tvb, pinfo, offset, record, i);
-            if (!session->stream.server.start_seen)
+            if (!session->work->stream.server.start_seen)
                 note_client_string_end(session, tcpinfo, offset, piece);
             track_unidentified(session, tvb, pinfo, offset, record, i);
         } else if (piece->kind == EXEC_PIECE_STATUS && piece->value == 0 && tcpinfo)
@@ -447,7 +447,33 @@ classify_segment(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session,
     }
     record->username = session->username;
     record->command = session->command;
+    session->status_seen = session->work->stream.status_seen;
+    session->status = session->work->stream.status;
     return fresh;
+}
+
+/* First pass: a segment of a session whose working state is released
+ * (exec-session.h): long after both FINs or a reset, its bytes can only
+ * be sent again. */
+static void
+classify_after_release(tvbuff_t *tvb, packet_info *pinfo, exec_session_t *session, exec_record_t *record,
+                       exec_segment_t *segment)
+{
+    exec_piece_t *piece = &segment->pieces[0];
+    memset(piece, 0, sizeof *piece);
+    piece->kind = EXEC_PIECE_RETRANSMITTED;
+    piece->length = tvb_captured_length(tvb);
+    segment->n_pieces = 1;
+    segment->consumed = piece->length;
+
+    memset(record, 0, sizeof *record);
+    record->session = session;
+    record->client_to_server = exec_session_direction(session, pinfo) == EXEC_CLIENT_TO_SERVER;
+    record->consumed = segment->consumed;
+    record->n_pieces = 1;
+    record->pieces = segment->pieces;
+    record->username = session->username;
+    record->command = session->command;
 }
 
 /* A segment that is stdin or stdout from its first byte to its last, once
@@ -901,7 +927,7 @@ show_retransmitted(const exec_show_t *show, const exec_piece_t *piece)
     expert_add_info(show->pinfo, item, &ei_exec_retransmitted);
     exec_info_text(show->info, "Retransmitted data");
     exec_first_copy_show(show->tree, show->tvb, show->pinfo, show->info,
-                         exec_first_copy_conflicts(show->record->session, show->pinfo),
+                         exec_first_copy_conflicts(show->pinfo),
                          show->record->client_to_server ? EXEC_CLIENT_TO_SERVER : EXEC_SERVER_TO_CLIENT);
 }
 
@@ -988,7 +1014,11 @@ dissect_exec_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             session = exec_session_new(find_or_create_conversation(pinfo), pinfo, to_server);
         if (!session)
             return 0;
-        guint32 fresh = classify_segment(tvb, pinfo, session, tcpinfo, &unkept, &segment);
+        guint32 fresh = 0;
+        if (session->work)
+            fresh = classify_segment(tvb, pinfo, session, tcpinfo, &unkept, &segment);
+        else
+            classify_after_release(tvb, pinfo, session, &unkept, &segment);
         /* plain_data_record() and derived_record() make theirs again. */
         if (!is_plain_data(&unkept, tvb_captured_length(tvb))) {
             if (!(tcpinfo && keep_derivable(tvb, pinfo, &unkept, fresh)))

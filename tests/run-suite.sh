@@ -73,6 +73,9 @@ echo "== every start of every capture: without its first k frames, for every k, 
 echo "== impaired captures: loss, duplicates, reordering, deleted and truncated frames"
 /usr/bin/python3 "$root/tests/impaired/check_impaired.py" --dir "$work/impaired" || failed=1
 
+echo "== the multi-session captures slowed down 10x, each session released as the first pass goes: the oracle, export, any order, late copies"
+/usr/bin/python3 "$root/tests/impaired/check_released.py" --program "$build/redissect-order" "$work/captures" || failed=1
+
 echo "== export objects (--export-objects exec): each stream byte for byte against the wire and the clients, three TCP modes, a second listener, stderr segments reordered"
 /usr/bin/python3 "$root/tests/export/check_export.py" --suite "$work" || failed=1
 

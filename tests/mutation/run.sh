@@ -9,7 +9,8 @@
 #   the small cases: not the 1 MB and 10,000-session ones), heuristic
 #   (check_heuristic.py: heuristic, ports, taps, preferences), export
 #   (check_export.py, as tests/run-suite.sh runs it), order
-#   (check_order.py), fallback (check_fallback.py).
+#   (check_order.py), released (check_released.py: sessions released as the
+#   first pass goes), fallback (check_fallback.py).
 # Prints one line per mutant, killed (by the first check that failed) or
 # survived, and last `mutants: K killed, S survived`.
 #   tests/mutation/run.sh [--list FILE] [--no-baseline] [NAME ...]
@@ -98,11 +99,12 @@ check() {
     order) "$py" "$tree/tests/order/check_order.py" --program "$build/redissect-order" \
              "$tree"/test-captures/*.pcap "$tree"/tests/impaired/*.pcap "$tree"/tests/hostile/*.pcap* \
              "$tree"/tests/heuristic/*.pcap ;;
+    released) "$py" "$tree/tests/impaired/check_released.py" --program "$build/redissect-order" "$work/captures" ;;
     fallback) build_fallback && EXEC_FALLBACK_HOME="$fhome" "$py" "$tree/tests/fallback/check_fallback.py" \
                 "$work"/captures/*.pcap ;;
   esac >"$log" 2>&1
 }
-checks=(ctest captures impaired hostile heuristic export order fallback)
+checks=(ctest captures impaired hostile heuristic export order released fallback)
 
 # first_failure: the name of the first check that fails, and its first FAIL line.
 first_failure() {
