@@ -32,6 +32,7 @@ bytes already seen) and against the capture itself:
 """
 import os
 import re
+import shutil
 import struct
 import sys
 import tempfile
@@ -179,6 +180,7 @@ def main():
     os.chmod(workdir, 0o755)
     for pcap in sys.argv[1:]:
         check(pcap, workdir, grace, problems)
+    shutil.rmtree(workdir, ignore_errors=True)
     for p in problems:
         print("FAIL", p)
     print(f"late copies: {len(problems)} problems")
